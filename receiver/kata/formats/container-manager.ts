@@ -1,0 +1,80 @@
+/**
+ * What the container stack prints about Kata: klog (kubelet, crictl), client errors
+ * (ctr, docker, kubelet events), and `kubectl describe` Events tables. These carry the
+ * agent's errors (`... is blocked by policy`, vsock timeouts) to where users see them.
+ */
+import { Severity } from '../../../pdata/log-record';
+import { nanosFromParts } from '../../../pdata/time';
+import type { ParseContext } from '../context';
+import type { Draft } from '../draft';
+import { markDamaged, setSeverity } from '../draft';
+import { applyField } from '../fields';
+import { K } from '../keys';
+import { scanLogfmt } from '../logfmt';
+import { findClosingQuote, goUnescape } from '../unquote';
+import { agentRpc } from './json';
+
+const KLOG = /^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{1,9})\s+(\d{1,10}) ([^\]\s]{1,256}):(\d{1,7})\] /;
+
+/** klog: `E0411 14:39:23.063340  954779 remote_runtime.go:319] "msg" err="..."` (year not written). */
+export function parseKlog(d: Draft, text: string, ctx: ParseContext): boolean {
+  const m = KLOG.exec(text);
+  if (m === null) return false;
+  d.format = 'klog';
+  d.component = 'container-manager';
+  d.service = ctx.identifier || 'kubelet';
+  setSeverity(d, { I: Severity.INFO, W: Severity.WARN, E: Severity.ERROR, F: Severity.FATAL }[m[1] as 'I']!, m[1]!);
+  const ref = new Date(ctx.refMillis);
+  let year = ref.getUTCFullYear();
+  let ms = Date.UTC(year, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  if (ms > ctx.refMillis + 86_400_000) ms = Date.UTC(--year, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  if (!Number.isNaN(ms)) d.record.timeUnixNano = nanosFromParts(ms / 1000, m[7]!);
+  d.timeText = text.slice(1, m[0].indexOf(' ', 6));
+  d.attrs[K.PROCESS_PID] = Number(m[8]);
+  d.attrs[K.CODE_FILE_PATH] = m[9]!;
+  d.attrs[K.CODE_LINE_NUMBER] = Number(m[10]);
+  let rest = text.slice(m[0].length);
+  // Structured klog: a quoted message, then logfmt-like key="value" pairs.
+  if (rest.startsWith('"')) {
+    const close = findClosingQuote(rest, 1);
+    if (close > 0) {
+      d.record.body = goUnescape(rest.slice(1, close)).value;
+      const fields = scanLogfmt(rest, close + 1);
+      if (!fields.clean) markDamaged(d, 'partial', 'malformed klog fields');
+      for (let i = 0; i < fields.pairs.length; i += 2) applyField(d, fields.pairs[i]!, fields.pairs[i + 1]!);
+      rest = '';
+    }
+  }
+  if (rest !== '') d.record.body = rest;
+  agentRpc(d, String(d.attrs[K.EXCEPTION_MESSAGE] ?? d.record.body));
+  return true;
+}
+
+const CLIENT_ERROR = /^(?:(ctr|docker|crictl|nerdctl|podman|kubectl): |(Error response from daemon): |(Error): |(Failed to create pod sandbox): |(Warning +\w+ .*))/;
+
+/** One-shot client errors (`ctr: failed to create shim task: ...`), possibly spanning several lines. */
+export function parseClientError(d: Draft, text: string, ctx: ParseContext): boolean {
+  const m = CLIENT_ERROR.exec(text);
+  if (m === null) return false;
+  d.format = 'client-error';
+  d.component = 'container-manager';
+  d.service = m[1] ?? (m[2] !== undefined ? 'docker' : ctx.identifier || 'kubelet');
+  setSeverity(d, Severity.ERROR, '');
+  d.record.body = text;
+  d.attrs[K.EXCEPTION_MESSAGE] = m[1] !== undefined ? text.slice(m[0].length) : text;
+  agentRpc(d, text);
+  return true;
+}
+
+/** `kubectl describe` Events table, recombined into one record; WARN when any row is a Warning. */
+export function parseKubectlEvents(d: Draft, text: string): boolean {
+  if (!text.startsWith('Events:')) return false;
+  d.format = 'kubectl-events';
+  d.component = 'container-manager';
+  d.service = 'kubectl';
+  d.record.body = text;
+  const warning = /^\s+Warning\s/m.test(text);
+  setSeverity(d, warning ? Severity.WARN : Severity.INFO, warning ? 'Warning' : 'Normal');
+  agentRpc(d, text);
+  return true;
+}

@@ -1,0 +1,206 @@
+/**
+ * JSON lines: kata-agent and runtime-rs slog records (all values strings, keys in any
+ * order after msg/level/ts), agent JSON nested in runtime-rs's msg, nydus snapshotter
+ * logrus JSON, and `journalctl -o json` records (whose MESSAGE is parsed again).
+ * Damaged JSON (a raw newline inside a string, unescaped inner quotes) is repaired
+ * where possible, else the fields a regex can still read are kept.
+ */
+import { nanosFromMicrosString, parseTimestamp } from '../../../pdata/time';
+import type { ParseContext } from '../context';
+import { MAX_DEPTH, nested } from '../context';
+import type { Draft } from '../draft';
+import { beginRelay, endRelay, markDamaged, setSeverity } from '../draft';
+import { applyField } from '../fields';
+import { isHex64 } from '../ids';
+import { K } from '../keys';
+import { severityFromLevel, SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from '../severity';
+
+type Json = Record<string, unknown>;
+
+function tryParse(text: string): Json | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function str(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return '';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** Returns false when the text is not JSON at all (the caller tries other formats). */
+export function parseJsonPayload(d: Draft, text: string, ctx: ParseContext): boolean {
+  let obj = tryParse(text);
+  if (obj === undefined && text.indexOf('\n') >= 0) {
+    // A console wrap put a raw newline inside a string value (SE guest agent record).
+    obj = tryParse(text.replace(/\r?\n/g, ''));
+    if (obj !== undefined) markDamaged(d, 'partial', 'raw newline inside JSON string removed');
+  }
+  if (obj === undefined) return salvageJson(d, text, ctx);
+  if ('MESSAGE' in obj || '__CURSOR' in obj) {
+    parseJournalObject(d, obj, ctx, 'journal-json');
+    return true;
+  }
+  parseJsonRecord(d, obj, ctx);
+  return true;
+}
+
+const SLOG_SEVERITY_FIELDS = new Set(['msg', 'level', 'ts', 'time', 'message']);
+
+function parseJsonRecord(d: Draft, obj: Json, ctx: ParseContext): void {
+  const name = str(obj['name']);
+  const source = str(obj['source']);
+  const isSlog = 'ts' in obj && 'msg' in obj;
+  d.format = isSlog ? 'slog-json' : 'json';
+  const msg = str(obj['msg'] ?? obj['message']);
+  d.record.body = msg;
+  const level = str(obj['level']);
+  if (level !== '') setSeverity(d, severityFromLevel(level), level);
+  const ts = str(obj['ts'] ?? obj['time']);
+  if (ts !== '') {
+    d.timeText = ts;
+    const ns = parseTimestamp(ts);
+    if (ns === '') markDamaged(d, 'partial', 'unparseable time');
+    else d.record.timeUnixNano = ns;
+  }
+  for (const key in obj) {
+    if (SLOG_SEVERITY_FIELDS.has(key)) continue;
+    const v = obj[key];
+    if (key === 'source' && name === 'kata-runtime' && isHex64(source)) {
+      // runtime-rs names its logger after the sandbox: source is the sandbox id.
+      d.attrs[K.SOURCE] = source;
+      d.attrs[K.SANDBOX_ID] = source;
+      continue;
+    }
+    applyField(d, key, str(v));
+  }
+  if (name === 'kata-agent' || source === 'agent') d.component = 'agent';
+  else if (name === 'kata-agent-ctl') {
+    d.component = 'agent';
+    d.service = 'kata-agent-ctl';
+  } else if (name === 'kata-runtime' || (ctx.identifier === 'kata' && isSlog)) d.component = 'runtime-rs';
+  else if (name === 'kata-trace-forwarder') {
+    d.component = 'agent';
+    d.service = 'kata-trace-forwarder';
+  } else if (ctx.identifier === 'containerd-nydus-grpc' || /nydus/i.test(msg)) {
+    d.component = 'container-manager';
+    d.service = 'nydus-snapshotter';
+  } else if (ctx.inConsole) d.component = 'guest';
+  agentRpc(d, msg);
+  // runtime-rs ≤3.19 logs each agent line it reads from vsock as its own msg.
+  if (d.component === 'runtime-rs' && msg.startsWith('{') && ctx.depth < MAX_DEPTH) {
+    const saved = beginRelay(d);
+    ctx.dispatch(d, msg, nested(ctx, true));
+    endRelay(d, saved);
+  }
+}
+
+const RPC_PATTERNS = [
+  /^policy check: (\w{1,64})/,
+  /^rpc call from shim to agent: "(\w{1,64})"/,
+  /(\w{1,64}Request) is blocked by policy/,
+  /^ttRPC \w+ request: (\w{1,64})/,
+];
+
+/** The agent request a message names, for kata.agent.rpc. */
+export function agentRpc(d: Draft, msg: string): void {
+  if (d.attrs[K.AGENT_RPC] !== undefined) return;
+  if (msg.indexOf('polic') < 0 && msg.indexOf('rpc') < 0 && msg.indexOf('RPC') < 0) return;
+  for (const re of RPC_PATTERNS) {
+    const m = re.exec(msg);
+    if (m !== null) {
+      d.attrs[K.AGENT_RPC] = m[1]!;
+      return;
+    }
+  }
+}
+
+const JOURNAL_SKIP = new Set([
+  'MESSAGE', '__CURSOR', '__REALTIME_TIMESTAMP', '__MONOTONIC_TIMESTAMP', '_SOURCE_REALTIME_TIMESTAMP', 'PRIORITY',
+  'SYSLOG_IDENTIFIER', '_PID', 'SYSLOG_PID', '_HOSTNAME', '_SYSTEMD_UNIT', '_TRANSPORT', '_BOOT_ID', 'SYSLOG_FACILITY',
+  'SYSLOG_RAW', 'SYSLOG_TIMESTAMP', '__SEQNUM', '__SEQNUM_ID',
+]);
+
+function journalMessage(v: unknown): string {
+  // journalctl -o json prints a non-UTF-8 MESSAGE as an array of byte values.
+  if (Array.isArray(v) && v.every((b) => typeof b === 'number')) return Buffer.from(v as number[]).toString('utf8');
+  return str(v);
+}
+
+/** A journald entry (from -o json or -o export): journald fields, then MESSAGE as a payload. */
+export function parseJournalObject(d: Draft, obj: Json, ctx: ParseContext, envelope: 'journal-json' | 'journal-export'): void {
+  const envelopes = (d.attrs[K.LOG_ENVELOPE] as string[] | undefined) ?? [];
+  d.attrs[K.LOG_ENVELOPE] = [...envelopes, envelope];
+  const ident = str(obj['SYSLOG_IDENTIFIER']);
+  if (ident !== '') d.attrs[K.LOG_IDENTIFIER] = ident;
+  const pid = str(obj['SYSLOG_PID'] ?? obj['_PID']);
+  if (/^\d{1,10}$/.test(pid)) d.attrs[K.PROCESS_PID] = Number(pid);
+  const host = str(obj['_HOSTNAME']);
+  if (host !== '') d.host = host;
+  const unit = str(obj['_SYSTEMD_UNIT']);
+  if (unit !== '') d.attrs[K.JOURNAL_UNIT] = unit;
+  const transport = str(obj['_TRANSPORT']);
+  if (transport !== '') d.attrs[K.JOURNAL_TRANSPORT] = transport;
+  const cursor = str(obj['__CURSOR']);
+  if (cursor !== '') d.attrs[K.JOURNAL_CURSOR] = cursor;
+  const boot = str(obj['_BOOT_ID']);
+  if (boot !== '') d.attrs[K.JOURNAL_BOOT_ID] = boot;
+  const journalTime = nanosFromMicrosString(str(obj['_SOURCE_REALTIME_TIMESTAMP'] ?? obj['__REALTIME_TIMESTAMP']));
+  const priority = Number(str(obj['PRIORITY']));
+
+  const message = journalMessage(obj['MESSAGE']);
+  if (obj['MESSAGE'] === null || obj['MESSAGE'] === undefined) {
+    markDamaged(d, 'partial', 'journal entry without MESSAGE (use journalctl --all for large fields)');
+  }
+  const inner: ParseContext = { ...ctx, identifier: ident, depth: ctx.depth + 1 };
+  if (ctx.depth < MAX_DEPTH) ctx.dispatch(d, message, inner);
+  else d.record.body = message;
+  // Kata-specific fields a Fluentd logfmt filter or slog-journald adds (kata_sandbox, SUBSYSTEM...).
+  for (const key in obj) {
+    if (JOURNAL_SKIP.has(key) || key.startsWith('_')) continue;
+    const lower = key.toLowerCase();
+    const field = lower.startsWith('kata_') ? lower.slice(5) : lower;
+    if (['level', 'msg', 'time', 'ts'].includes(field)) continue;
+    const fieldKey = field === 'sandbox' ? K.SANDBOX_ID : field === 'container' ? K.CONTAINER_ID : '';
+    if (fieldKey !== '') {
+      if (d.attrs[fieldKey] === undefined) d.attrs[fieldKey] = str(obj[key]);
+    } else if (d.attrs[K.FIELD_PREFIX + field] === undefined && !(field in FIELD_EQUIVALENTS)) {
+      applyField(d, field, str(obj[key]));
+    }
+  }
+  if (d.record.timeUnixNano === '0' && journalTime !== '') d.record.timeUnixNano = journalTime;
+  if (d.record.severityNumber === 0 && priority >= 0 && priority <= 7 && str(obj['PRIORITY']) !== '') {
+    d.record.severityNumber = SYSLOG_SEVERITY[priority]!;
+    d.record.severityText = SYSLOG_SEVERITY_TEXT[priority]!;
+  }
+}
+
+/** Fields the MESSAGE parse already mapped under a registered key; copying them again would duplicate. */
+const FIELD_EQUIVALENTS: Record<string, true> = { name: true, pid: true, source: true, subsystem: true, arch: true };
+
+const SALVAGE_FIELD = /"(msg|level|ts|name|source|subsystem|pid)":"((?:[^"\\]|\\.){0,65536})"/g;
+
+/** Text that opens like JSON but does not decode: keep the fields a tolerant scan can still read. */
+function salvageJson(d: Draft, text: string, ctx: ParseContext): boolean {
+  if (!/^\{\s*"/.test(text)) return false;
+  const found: Record<string, string> = {};
+  SALVAGE_FIELD.lastIndex = 0;
+  for (let m = SALVAGE_FIELD.exec(text); m !== null; m = SALVAGE_FIELD.exec(text)) {
+    if (found[m[1]!] === undefined) {
+      try {
+        found[m[1]!] = JSON.parse('"' + m[2]! + '"') as string;
+      } catch {
+        found[m[1]!] = m[2]!;
+      }
+    }
+  }
+  if (Object.keys(found).length === 0) return false;
+  markDamaged(d, 'partial', 'invalid JSON; fields recovered by scan');
+  parseJsonRecord(d, found, ctx);
+  d.format = found['ts'] !== undefined ? 'slog-json' : 'json';
+  return true;
+}

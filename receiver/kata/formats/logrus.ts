@@ -1,0 +1,175 @@
+/**
+ * Go logrus records: the logfmt `TextFormatter` layout (Kata Go runtime, kata-monitor,
+ * containerd, CRI-O, Kata 1.x) and the coloured TTY layout (`INFO[0005] msg   k=v`).
+ * Records that carry another component's text (vmconsole=, kata-proxy relays,
+ * firecracker contents=, virtiofsd and QEMU stderr) hand it to the dispatcher.
+ */
+import { parseTimestamp } from '../../../pdata/time';
+import type { ParseContext } from '../context';
+import { MAX_DEPTH, nested } from '../context';
+import type { Draft } from '../draft';
+import { beginRelay, endRelay, markDamaged, setHypervisor, setSeverity } from '../draft';
+import { applyField } from '../fields';
+import { K } from '../keys';
+import { scanLogfmt } from '../logfmt';
+import { severityFromLevel } from '../severity';
+import { stripAnsi } from '../unquote';
+
+const RUNTIME_SOURCES = new Set(['virtcontainers', 'virtcontainers/hypervisor', 'containerd-kata-shim-v2', 'katautils', 'agent-client', 'runtime']);
+const NAME_COMPONENT: Record<string, Draft['component']> = {
+  'containerd-shim-v2': 'runtime',
+  'kata-runtime': 'runtime',
+  'kata-proxy': 'legacy-proxy',
+  'kata-shim': 'legacy-shim',
+  'kata-agent': 'agent',
+  'kata-monitor': 'kata-monitor',
+};
+const IDENT_COMPONENT: Record<string, Draft['component']> = {
+  kata: 'runtime',
+  'kata-runtime': 'runtime',
+  'kata-proxy': 'legacy-proxy',
+  'kata-shim': 'legacy-shim',
+  'kata-agent': 'agent',
+  'kata-monitor': 'kata-monitor',
+  containerd: 'container-manager',
+  crio: 'container-manager',
+  kubelet: 'container-manager',
+  'containerd-nydus-grpc': 'container-manager',
+  virtiofsd: 'virtiofsd',
+};
+
+/** Decides the component of a logrus record from its own fields first, then the envelope. */
+function logrusComponent(d: Draft, ctx: ParseContext): void {
+  const a = d.attrs;
+  const name = a[K.LOGGER_NAME];
+  const source = a[K.SOURCE];
+  const byName = typeof name === 'string' ? NAME_COMPONENT[name] : undefined;
+  if (byName !== undefined) {
+    d.component = byName;
+    if (name === 'kata-runtime') d.service = 'kata-runtime';
+    return;
+  }
+  if (typeof source === 'string') {
+    if (RUNTIME_SOURCES.has(source) || source.startsWith('virtcontainers')) return void (d.component = 'runtime');
+    if (source === 'kata-monitor') return void (d.component = 'kata-monitor');
+    if (source === 'proxy') return void (d.component = 'legacy-proxy');
+    if (source === 'shim') return void (d.component = 'legacy-shim');
+    if (source === 'agent') return void (d.component = 'agent');
+  }
+  if (a[K.FIELD_PREFIX + 'app'] === 'kata-monitor') return void (d.component = 'kata-monitor');
+  // Records of containerd's shim library run inside the Kata shim process.
+  if (typeof a[K.FIELD_PREFIX + 'runtime'] === 'string' && (a[K.FIELD_PREFIX + 'runtime'] as string).includes('kata')) {
+    return void (d.component = 'runtime');
+  }
+  if (a[K.SANDBOX_ID] !== undefined && IDENT_COMPONENT[ctx.identifier] !== 'container-manager') {
+    return void (d.component = 'runtime');
+  }
+  if (a[K.CODE_FILE_PATH] !== undefined) {
+    d.component = 'container-manager';
+    d.service = ctx.identifier || 'crio';
+    return;
+  }
+  const byIdent = IDENT_COMPONENT[ctx.identifier];
+  if (byIdent !== undefined) {
+    d.component = byIdent;
+    if (byIdent === 'container-manager') d.service = ctx.identifier;
+  }
+}
+
+export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): void {
+  const res = scanLogfmt(text);
+  d.format = 'logfmt';
+  if (!res.clean) markDamaged(d, 'partial', res.unterminated ? 'unterminated quoted value' : 'malformed logfmt');
+  const p = res.pairs;
+  let time = '';
+  let level = '';
+  let msg = '';
+  let vmconsole = '';
+  let contents = '';
+  for (let i = 0; i < p.length; i += 2) {
+    const key = p[i]!;
+    const value = p[i + 1]!;
+    switch (key) {
+      case 'time': time = value; break;
+      case 'level': level = value; break;
+      case 'msg': msg = value; d.record.body = value; break;
+      case 'vmconsole': vmconsole = value; break;
+      case 'contents': contents = value; break;
+      default: applyField(d, key, value);
+    }
+  }
+  d.record.body = msg;
+  if (time !== '') {
+    d.timeText = time;
+    const ns = parseTimestamp(time);
+    if (ns === '') markDamaged(d, 'partial', 'unparseable time');
+    else d.record.timeUnixNano = ns;
+  }
+  if (level !== '') setSeverity(d, severityFromLevel(level), level);
+  if (p.length === 0) markDamaged(d, 'failed', 'no logfmt fields');
+  logrusComponent(d, ctx);
+  if (d.component === 'runtime' && d.attrs[K.SUBSYSTEM] === 'cloudHypervisor') setHypervisor(d, 'cloud-hypervisor');
+  if (ctx.depth >= MAX_DEPTH) return;
+
+  const source = d.attrs[K.SOURCE];
+  if (vmconsole !== '') {
+    relay(d, vmconsole, nested(ctx, true));
+  } else if (d.component === 'legacy-proxy' && source === 'agent' && msg !== '') {
+    // kata-proxy relayed the 1.x agent's own logfmt, or a guest console line, with a trailing "\n".
+    const inner = msg.endsWith('\n') ? msg.slice(0, -1) : msg;
+    relay(d, inner, nested(ctx, !inner.startsWith('time=')));
+  } else if (contents !== '') {
+    d.attrs[K.FIELD_PREFIX + 'contents'] = contents;
+    if (d.attrs[K.SUBSYSTEM] === 'firecracker') relay(d, contents, nested(ctx, false));
+  } else if (source === 'virtiofsd' && d.component === 'runtime') {
+    relay(d, msg, nested(ctx, false));
+    if ((d.component as string) === 'unknown' || (d.format as string) === 'text') d.component = 'virtiofsd';
+  } else if (msg.startsWith('qemu-') && d.attrs[K.SUBSYSTEM] === 'qemu') {
+    relay(d, msg, nested(ctx, false));
+  }
+}
+
+/** Parses `inner` as the record carried by the current one; the wrapper's time and level move to kata.relay.*. */
+function relay(d: Draft, inner: string, ctx: ParseContext): void {
+  const saved = beginRelay(d);
+  ctx.dispatch(d, inner, ctx);
+  endRelay(d, saved);
+}
+
+const TTY = /^(TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[([^\]]{1,40})\] ?/;
+const TTY_FIELD = /\s[A-Za-z_][\w.-]{0,64}=/g;
+
+/** logrus on a terminal: `LEVL[elapsed or time] message padded to 44 columns  k=v ...`. */
+export function parseLogrusTty(d: Draft, text: string, ctx: ParseContext): boolean {
+  const plain = stripAnsi(text);
+  const m = TTY.exec(plain);
+  if (m === null) return false;
+  d.format = 'logrus-tty';
+  setSeverity(d, severityFromLevel(m[1]!), m[1]!);
+  const stamp = m[2]!;
+  if (!/^\d+$/.test(stamp)) {
+    const ns = parseTimestamp(stamp);
+    if (ns !== '') {
+      d.record.timeUnixNano = ns;
+      d.timeText = stamp;
+    }
+  }
+  const rest = plain.slice(m[0].length);
+  TTY_FIELD.lastIndex = Math.min(43, Math.max(0, rest.length - 1));
+  const f = TTY_FIELD.exec(rest);
+  const message = (f === null ? rest : rest.slice(0, f.index)).trimEnd();
+  d.record.body = message;
+  if (f !== null) {
+    const res = scanLogfmt(rest, f.index + 1);
+    if (!res.clean) markDamaged(d, 'partial', 'malformed logfmt fields');
+    for (let i = 0; i < res.pairs.length; i += 2) applyField(d, res.pairs[i]!, res.pairs[i + 1]!);
+  }
+  logrusComponent(d, ctx);
+  if (d.component === 'unknown') {
+    if (ctx.inConsole) d.component = 'guest';
+    else if (/\brpc error\b|\bcontainer\b|\bsandbox\b|\bimage\b/.test(message) || d.attrs[K.FIELD_PREFIX + 'daemon'] !== undefined) {
+      d.component = 'container-manager';
+    }
+  }
+  return true;
+}

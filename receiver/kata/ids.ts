@@ -1,0 +1,43 @@
+/**
+ * Sandbox and container ids written inside free text: runtime paths and annotations.
+ * Field-based ids (sandbox=, cid, ...) are mapped in fields.ts; this covers the rest.
+ */
+import type { Attributes } from '../../pdata/log-record';
+import { K } from './keys';
+
+// Ids are bounded so a hostile line cannot make the scan quadratic.
+const SANDBOX_IN_PATH =
+  /\/run\/(?:vc\/(?:vm|sbs)|kata-containers\/shared\/sandboxes|vc\/firecracker|containerd\/io\.containerd\.runtime\.v2\.task\/[\w.-]{1,64})\/([\w.-]{1,128})(?=[/:"\s),]|$)/;
+const CONTAINER_IN_PATH = /\/run\/kata-containers\/(?:shared\/containers\/)?([0-9a-f]{64})(?:[/-]|$)/;
+const SANDBOX_ANNOTATION = /io\.kubernetes\.cri(?:-o)?\.[Ss]andbox-?[Ii][Dd]"?\s*[:=]\s*\\?"?([0-9a-f]{64})/;
+const RUST_CONTAINER_ID = /container_id: (?:ContainerID \{ container_id: )?\\?"([0-9a-f]{64})\\?"/;
+
+/**
+ * Adds kata.sandbox.id / container.id found in `text` when the record has none yet.
+ * Cheap substring checks gate every regex, since most lines carry no path.
+ */
+export function extractIdsFromText(text: string, attrs: Attributes): void {
+  if (attrs[K.SANDBOX_ID] === undefined && text.indexOf('/run/') >= 0) {
+    const m = SANDBOX_IN_PATH.exec(text);
+    if (m !== null && m[1] !== 'vm' && m[1] !== 'sbs') attrs[K.SANDBOX_ID] = m[1]!;
+  }
+  if (attrs[K.SANDBOX_ID] === undefined && text.indexOf('andbox') >= 0) {
+    const m = SANDBOX_ANNOTATION.exec(text);
+    if (m !== null) attrs[K.SANDBOX_ID] = m[1]!;
+  }
+  if (attrs[K.CONTAINER_ID] === undefined) {
+    if (text.indexOf('/run/kata-containers/') >= 0) {
+      const m = CONTAINER_IN_PATH.exec(text);
+      if (m !== null && m[1] !== attrs[K.SANDBOX_ID]) attrs[K.CONTAINER_ID] = m[1]!;
+    }
+    if (attrs[K.CONTAINER_ID] === undefined && text.indexOf('container_id') >= 0) {
+      const m = RUST_CONTAINER_ID.exec(text);
+      if (m !== null) attrs[K.CONTAINER_ID] = m[1]!;
+    }
+  }
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+export function isHex64(s: string): boolean {
+  return s.length === 64 && HEX64.test(s);
+}

@@ -1,0 +1,286 @@
+/**
+ * The Kata parser: one logical entry (see recombine.ts) in, one OpenTelemetry log record
+ * out. Format detection is per entry, by the first characters of the payload, so the
+ * common formats cost one switch. Nothing is dropped: text no parser recognises becomes
+ * a record of component `unknown` with the raw text as body and kata.parse.status=failed.
+ */
+import type { LogRecord } from '../../pdata/log-record';
+import { emptyRecord, Severity } from '../../pdata/log-record';
+import type { ParseContext } from './context';
+import { MAX_DEPTH, nested } from './context';
+import type { Draft } from './draft';
+import { beginRelay, endRelay, finishDraft, markDamaged, newDraft, setSeverity } from './draft';
+import type { Entry } from './recombine';
+import { extractIdsFromText } from './ids';
+import { K } from './keys';
+import type { Component } from './keys';
+import { startsLikeLogfmt } from './logfmt';
+import { SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from './severity';
+import { nanosFromShortDate } from '../../pdata/time';
+import { rustUnescape, stripAnsi } from './unquote';
+import { parseClientError, parseKlog, parseKubectlEvents } from './formats/container-manager';
+import { parseEnvLogger, parsePrintk, parseSystemd } from './formats/guest';
+import {
+  parseCloudHypervisor, parseFirecracker, parseGoLog, parseNydusd, parseQemu, parseVirtiofsdC,
+} from './formats/hypervisor';
+import { agentRpc, parseJournalObject, parseJsonPayload } from './formats/json';
+import { parseLogfmtRecord, parseLogrusTty } from './formats/logrus';
+import { parseGoPanic, parseRustErrorChain } from './formats/multiline';
+
+export interface ParserOptions {
+  /** Adds log.record.original with the exact input text. */
+  original?: boolean;
+  /** Sets log.file.path on every record. */
+  filePath?: string;
+  /** Reference clock (ms) for timestamps without a year; defaults to now. */
+  refMillis?: number;
+}
+
+/** Components implied by a syslog/journal identifier when the payload names none. */
+const IDENTIFIER_COMPONENT: Record<string, Component> = {
+  kata: 'runtime-rs',
+  'kata-runtime': 'runtime',
+  'kata-proxy': 'legacy-proxy',
+  'kata-shim': 'legacy-shim',
+  'kata-agent': 'agent',
+  'kata-monitor': 'kata-monitor',
+  'kata-hypervisor': 'hypervisor',
+  'kata-ksm-throttler': 'runtime',
+  'kata-vc-throttler': 'runtime',
+  containerd: 'container-manager',
+  crio: 'container-manager',
+  kubelet: 'container-manager',
+  'containerd-nydus-grpc': 'container-manager',
+  virtiofsd: 'virtiofsd',
+  'attestation-agent': 'guest',
+  'confidential-data-hub': 'guest',
+  'api-server-rest': 'guest',
+};
+
+const BANNER = /^-- (?:Logs begin at|Journal begins at|Boot [0-9a-f]|No entries|Reboot) /;
+const SUPPRESSED = /^Suppressed (\d{1,12}) messages from (\S{1,512})/;
+const FLUENTD_HEADER = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,9} [+-]\d{4} [\w.-]{1,128}:\n/;
+
+/** Parses any payload, detecting its format; `ctx.depth` > 0 for relayed text. */
+export function dispatch(d: Draft, text: string, ctx: ParseContext): void {
+  const c = text.charCodeAt(0);
+  switch (c) {
+    case 116 /* t */:
+    case 108 /* l */:
+    case 109 /* m */:
+      if (startsLikeLogfmt(text)) return parseLogfmtRecord(d, text, ctx);
+      break;
+    case 123 /* { */:
+      if (parseJsonPayload(d, text, ctx)) return;
+      break;
+    case 91 /* [ */:
+      if (parsePrintk(d, text) || parseSystemd(d, text) || parseEnvLogger(d, text, ctx) || parseNydusd(d, text) || parseVirtiofsdC(d, text)) return;
+      break;
+    case 118 /* v */:
+      if (text.startsWith('vmconsole=')) return parseLogfmtRecord(d, text, ctx);
+      if (text.startsWith('vm console: ')) return parseVmConsole(d, text.slice(12), ctx);
+      break;
+    case 32 /* space */:
+    case 9 /* tab */: {
+      const trimmed = text.trimStart();
+      if (startsLikeLogfmt(trimmed)) {
+        markDamaged(d, 'partial', 'leading whitespace before logfmt');
+        return parseLogfmtRecord(d, trimmed, ctx);
+      }
+      if (parseSystemd(d, text)) return;
+      break;
+    }
+    case 27 /* ESC */:
+      if (parseLogrusTty(d, text, ctx) || parseSystemd(d, text) || parseEnvLogger(d, text, ctx)) return;
+      break;
+    default:
+      break;
+  }
+  if (c >= 48 && c <= 57) {
+    if (parseFirecracker(d, text) || parseGoLog(d, text)) return;
+    if (FLUENTD_HEADER.test(text)) {
+      const nl = text.indexOf('\n');
+      d.attrs[K.LOG_ENVELOPE] = [...((d.attrs[K.LOG_ENVELOPE] as string[] | undefined) ?? []), 'fluentd'];
+      return dispatch(d, text.slice(nl + 1), ctx);
+    }
+  } else if (c >= 65 && c <= 90) {
+    if (parseLogrusTty(d, text, ctx) || parseKlog(d, text, ctx) || parseKubectlEvents(d, text) || parseClientError(d, text, ctx) || parseCloudHypervisor(d, text)) return;
+  } else if (c >= 97 && c <= 122) {
+    if (parseCloudHypervisor(d, text) || parseQemu(d, text) || parseClientError(d, text, ctx) || parseGoPanic(d, text, ctx)) return;
+  }
+  if (text.startsWith('__CURSOR=')) return parseJournalExport(d, text, ctx);
+  if (text.indexOf('\nCaused by:') > 0 && parseRustErrorChain(d, text)) return fallbackComponent(d, ctx);
+  if (c === 45 && BANNER.test(text)) {
+    d.format = 'journal-banner';
+    d.record.body = text;
+    return;
+  }
+  if (c === 83 /* S */) {
+    const m = SUPPRESSED.exec(text);
+    if (m !== null) {
+      d.format = 'journal-notice';
+      d.record.body = text;
+      d.record.eventName = 'kata.journal.rate_limited';
+      d.service = 'systemd-journald';
+      setSeverity(d, Severity.WARN, '');
+      d.attrs[K.JOURNAL_SUPPRESSED_COUNT] = Number(m[1]);
+      d.attrs[K.JOURNAL_UNIT] = m[2]!.replace(/^.*\//, '');
+      return;
+    }
+  }
+  parseText(d, text, ctx);
+}
+
+/** runtime-rs ≥ 3.20 logs the guest console as `vm console: "<Rust Debug string>"`. */
+function parseVmConsole(d: Draft, quoted: string, ctx: ParseContext): void {
+  d.format = 'vm-console';
+  d.component = 'runtime-rs';
+  const inner = quoted.startsWith('"') && quoted.endsWith('"') ? quoted.slice(1, -1) : quoted;
+  const u = rustUnescape(inner);
+  if (!u.clean || inner === quoted) markDamaged(d, 'partial', 'vm console text is not a complete Rust string');
+  if (ctx.depth >= MAX_DEPTH) {
+    d.record.body = u.value;
+    return;
+  }
+  const saved = beginRelay(d);
+  dispatch(d, u.value.replace(/\r$/, ''), nested(ctx, true));
+  endRelay(d, saved);
+}
+
+/** Text no format claimed: the emitter is known from the identifier, the console, or not at all. */
+function parseText(d: Draft, text: string, ctx: ParseContext): void {
+  d.format = 'text';
+  const plain = stripAnsi(text).replace(/\r$/, '');
+  d.record.body = plain;
+  if (ctx.identifier === 'kata' && ctx.depth === 0) {
+    // The Go shim always writes logfmt under "kata", so plain text there is runtime-rs ≥ 3.20.
+    d.format = 'runtime-rs-text';
+    d.component = 'runtime-rs';
+    const virtiofsd = /^source: virtiofsd (.*)$/s.exec(plain);
+    if (virtiofsd !== null) {
+      const saved = beginRelay(d);
+      dispatch(d, virtiofsd[1]!, nested(ctx, false));
+      endRelay(d, saved);
+      if (d.component === 'runtime-rs' || d.component === 'unknown') d.component = 'virtiofsd';
+      return;
+    }
+    if (/^qemu cmd: |QMP|qmp/.test(plain)) d.attrs[K.HYPERVISOR_TYPE] = 'qemu';
+    agentRpc(d, plain);
+    return;
+  }
+  if (ctx.inConsole) {
+    d.component = 'guest';
+    const lvl = /^(INFO|WARN|WARNING|ERROR|DEBUG|TRACE): /.exec(plain);
+    if (lvl !== null) setSeverity(d, lvl[1] === 'WARNING' ? Severity.WARN : { INFO: 9, WARN: 13, ERROR: 17, DEBUG: 5, TRACE: 1 }[lvl[1] as 'INFO'], lvl[1]!);
+    return;
+  }
+  fallbackComponent(d, ctx);
+}
+
+function fallbackComponent(d: Draft, ctx: ParseContext): void {
+  if (d.component !== 'unknown') return;
+  const byIdent = IDENTIFIER_COMPONENT[ctx.identifier];
+  if (byIdent !== undefined) {
+    d.component = byIdent;
+    if (byIdent === 'container-manager' || byIdent === 'guest') d.service = ctx.identifier;
+    if (byIdent === 'hypervisor') d.attrs[K.HYPERVISOR_TYPE] = 'cloud-hypervisor';
+  } else if (d.format === 'text') {
+    markDamaged(d, 'failed', 'no parser recognised the text');
+  }
+}
+
+/** `journalctl -o export`: KEY=value lines; a binary field is KEY, newline, 64-bit length, data. */
+function parseJournalExport(d: Draft, text: string, ctx: ParseContext): void {
+  const obj: Record<string, unknown> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const eq = line.indexOf('=');
+    if (eq > 0) {
+      obj[line.slice(0, eq)] = line.slice(eq + 1);
+    } else if (line !== '' && i + 1 < lines.length) {
+      // Binary-safe field; read as text after the 8-byte little-endian length.
+      obj[line] = lines[i + 1]!.slice(8);
+      i++;
+      markDamaged(d, 'partial', `binary journal field ${line.slice(0, 64)} read as text`);
+    }
+  }
+  parseJournalObject(d, obj, ctx, 'journal-export');
+  d.format = d.format === 'unknown' ? 'journal-export' : d.format;
+}
+
+export class KataParser {
+  private readonly original: boolean;
+  private readonly filePath: string;
+  /** Reference for year-less timestamps: the last full timestamp seen, else the given clock. */
+  private yearRef: number;
+  /** Journal prefixes are local time; learnt from records that also carry a zoned time. */
+  private zoneOffsetMs = 0;
+
+  constructor(opts: ParserOptions = {}) {
+    this.original = opts.original ?? false;
+    this.filePath = opts.filePath ?? '';
+    this.yearRef = opts.refMillis ?? Date.now();
+  }
+
+  /**
+   * A full timestamp in the text tells the year for the year-less syslog dates after it,
+   * and, beside the journal's local-time prefix, the host's UTC offset.
+   */
+  private learnClock(ns: string, shortDate: [number, number, string] | null): void {
+    const ms = Number(ns.slice(0, -6));
+    this.yearRef = ms;
+    if (shortDate !== null) {
+      const local = Number(nanosFromShortDate(shortDate[0], shortDate[1], shortDate[2], ms + this.zoneOffsetMs).slice(0, -6));
+      const offset = Math.round((local - ms) / 900_000) * 900_000;
+      if (Math.abs(offset) <= 14 * 3_600_000) this.zoneOffsetMs = offset;
+    }
+  }
+
+  private resolveShortDate(shortDate: [number, number, string]): string {
+    const local = nanosFromShortDate(shortDate[0], shortDate[1], shortDate[2], this.yearRef + this.zoneOffsetMs);
+    if (local === '' || this.zoneOffsetMs === 0) return local;
+    return String(BigInt(local) - BigInt(this.zoneOffsetMs) * 1_000_000n);
+  }
+
+  /** Parses one recombined entry. Never throws: a parser fault becomes a failed record. */
+  parse(entry: Entry, observedTimeUnixNano: string): LogRecord {
+    const record = emptyRecord(observedTimeUnixNano);
+    const d = newDraft(record);
+    const p = entry.peeled;
+    try {
+      if (p.envelopes.length > 0) d.attrs[K.LOG_ENVELOPE] = p.envelopes.slice();
+      if (p.identifier !== '') d.attrs[K.LOG_IDENTIFIER] = p.identifier;
+      if (p.host !== '') d.host = p.host;
+      const ctx: ParseContext = { identifier: p.identifier, depth: 0, inConsole: false, refMillis: this.yearRef, dispatch };
+      dispatch(d, entry.text, ctx);
+      if (p.pid >= 0 && d.attrs[K.PROCESS_PID] === undefined) d.attrs[K.PROCESS_PID] = p.pid;
+      if (record.timeUnixNano === '0' && p.time !== '') {
+        record.timeUnixNano = p.shortDate === null ? p.time : this.resolveShortDate(p.shortDate);
+      } else if (record.timeUnixNano !== '0' && record.timeUnixNano.length > 9) {
+        this.learnClock(record.timeUnixNano, p.shortDate);
+      }
+      if (record.severityNumber === Severity.UNSPECIFIED && p.syslogSeverity >= 0 && record.severityText === '') {
+        record.severityNumber = SYSLOG_SEVERITY[p.syslogSeverity]!;
+        record.severityText = SYSLOG_SEVERITY_TEXT[p.syslogSeverity]!;
+      }
+      if (p.facility >= 0) d.attrs[K.SYSLOG_FACILITY] = p.facility;
+      if (p.msgid !== '') d.attrs[K.SYSLOG_MSGID] = p.msgid;
+      if (p.structuredData !== '') d.attrs[K.SYSLOG_STRUCTURED_DATA] = p.structuredData;
+      extractIdsFromText(entry.text, d.attrs);
+      if (d.status === 'failed') record.body = entry.raw.join('\n');
+    } catch (err) {
+      // A parser bug must not lose the line: keep it raw and say what broke.
+      d.format = 'unknown';
+      d.component = 'unknown';
+      record.body = entry.raw.join('\n');
+      markDamaged(d, 'failed', `internal parser error: ${(err as Error).message}`);
+    }
+    if (entry.split) markDamaged(d, 'partial', 'record cut at the multi-line size limit');
+    if (entry.raw.length > 1) d.attrs[K.PARSE_LINE_COUNT] = entry.raw.length;
+    if (this.filePath !== '') d.attrs[K.LOG_FILE_PATH] = this.filePath;
+    d.attrs[K.LOG_LINE_NUMBER] = entry.lineNumber;
+    if (this.original) d.attrs[K.LOG_RECORD_ORIGINAL] = entry.raw.join('\n');
+    return finishDraft(d);
+  }
+}
