@@ -4,8 +4,10 @@ import type { Draft } from './draft';
 export interface ParseContext {
   /** Syslog/journal identifier of the envelope ("kata", "containerd"), or "". */
   identifier: string;
-  /** 0 for the line itself, 1+ for text relayed inside another record. */
+  /** Nesting level, bounding recursion: envelopes (journal JSON) and relays each add one. */
   depth: number;
+  /** The text was carried inside another record's field (a relay), not just unwrapped from an envelope. */
+  relayed: boolean;
   /** The text was read from a guest console, so unrecognised text is the guest's. */
   inConsole: boolean;
   /** Reference wall clock (ms) for formats without a year. */
@@ -18,5 +20,5 @@ export interface ParseContext {
 export const MAX_DEPTH = 4;
 
 export function nested(ctx: ParseContext, inConsole: boolean): ParseContext {
-  return { ...ctx, depth: ctx.depth + 1, inConsole, identifier: inConsole ? '' : ctx.identifier };
+  return { ...ctx, depth: ctx.depth + 1, relayed: true, inConsole, identifier: inConsole ? '' : ctx.identifier };
 }

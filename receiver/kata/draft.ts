@@ -50,12 +50,19 @@ export function setHypervisor(d: Draft, type: HypervisorType): void {
   if (d.attrs[K.HYPERVISOR_TYPE] === undefined) d.attrs[K.HYPERVISOR_TYPE] = type;
 }
 
+/** What beginRelay saved of the wrapping record, for endRelay. */
+export interface RelaySaved {
+  time: string;
+  component: Component;
+  service: string;
+}
+
 /**
  * Moves what the draft holds about the wrapping record into kata.relay.* and clears
  * message, level and time so the inner record can fill them. Ids, pid and host stay.
  */
-export function beginRelay(d: Draft): { time: string; severity: number; severityText: string } {
-  const saved = { time: d.record.timeUnixNano, severity: d.record.severityNumber, severityText: d.record.severityText };
+export function beginRelay(d: Draft): RelaySaved {
+  const saved: RelaySaved = { time: d.record.timeUnixNano, component: d.component, service: d.service };
   const depth = (d.attrs[K.RELAY_DEPTH] as number | undefined) ?? 0;
   if (depth === 0) {
     if (d.timeText !== '') d.attrs[K.RELAY_TIME] = d.timeText;
@@ -64,6 +71,8 @@ export function beginRelay(d: Draft): { time: string; severity: number; severity
     d.attrs[K.RELAY_FORMAT] = d.format;
   }
   d.attrs[K.RELAY_DEPTH] = depth + 1;
+  // The inner record names its own emitter; endRelay falls back to the wrapper's when it does not.
+  d.component = 'unknown';
   d.record.severityNumber = Severity.UNSPECIFIED;
   d.record.severityText = '';
   d.record.body = '';
@@ -72,9 +81,15 @@ export function beginRelay(d: Draft): { time: string; severity: number; severity
   return saved;
 }
 
-/** After the inner record was parsed: it keeps its own time when it had one, else the wrapper's. */
-export function endRelay(d: Draft, saved: { time: string }): void {
+/**
+ * After the inner record was parsed: it keeps its own time and emitter when it had them,
+ * else the wrapper's. When the inner record names another emitter, the wrapper's
+ * service.name (say `kata-runtime`) no longer applies.
+ */
+export function endRelay(d: Draft, saved: RelaySaved): void {
   if (d.record.timeUnixNano === '0') d.record.timeUnixNano = saved.time;
+  if (d.component === 'unknown') d.component = saved.component;
+  if (d.component !== saved.component && d.service === saved.service) d.service = '';
 }
 
 const resources = new Map<string, Readonly<Attributes>>();

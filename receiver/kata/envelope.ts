@@ -4,7 +4,7 @@
  * names included) or a bare `ident[pid]: `, and Talos's syslog JSON. What is left is the
  * payload the format parsers read; what was peeled becomes attributes.
  */
-import { monthIndex, nanosFromShortDate, parseTimestamp } from '../../pdata/time';
+import { monthIndex, parseTimestamp } from '../../pdata/time';
 import { goUnescape } from './unquote';
 import type { Envelope } from './keys';
 
@@ -14,7 +14,7 @@ export interface Peeled {
   identifier: string;
   pid: number;
   host: string;
-  /** Time the envelope states, ns, or "". */
+  /** Time the envelope states with a full date (RFC 5424), ns, or "". */
   time: string;
   /** A syslog-style date without a year [month 0–11, day, "HH:MM:SS"], resolved by the parser. */
   shortDate: [number, number, string] | null;
@@ -29,12 +29,13 @@ export interface Peeled {
 
 const CI_PREFIX = /^(?:\d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) # /;
 const RFC5424 = /^<(\d{1,3})>1 (\S{1,64}) (\S{1,255}) (\S{1,48}) (\S{1,128}) (\S{1,32}) (-|(?:\[(?:[^\]\\]|\\.){0,8192}\])+) ?/;
-const RFC3164 = /^<(\d{1,3})>([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d) (?:(\S{1,255}) )?([^\s[:]{1,128})(?:\[(\d{1,10})\])?: ?/;
+// The optional HOSTNAME never ends in ':', so a host-less `tag[pid]: ` is not read as a host.
+const RFC3164 = /^<(\d{1,3})>([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d) (?:(\S{0,254}[^\s:]) )?([^\s[:]{1,128})(?:\[(\d{1,10})\])?: ?/;
 const JOURNAL_SHORT = /^(\S{1,12}) {1,3}(\d{1,2}) (\d\d:\d\d:\d\d)(?:\.\d{1,6})? (\S{1,255}) ([^\s[:]{1,128})(?:\[(\d{1,10})\])?: ?/;
 const IDENT_ONLY = /^([a-z][\w.@-]{0,63})\[(\d{1,10})\]: /;
 const TALOS = /^(?:<[^>]{0,64}>: )?\{"content": ?"?/;
 
-export function peel(line: string, refMillis: number): Peeled {
+export function peel(line: string): Peeled {
   const p: Peeled = {
     payload: line, envelopes: [], identifier: '', pid: -1, host: '', time: '', shortDate: null,
     syslogSeverity: -1, facility: -1, msgid: '', structuredData: '', stream: '',
@@ -71,7 +72,6 @@ export function peel(line: string, refMillis: number): Peeled {
         p.envelopes.push('syslog-rfc3164');
         setPri(p, +m3[1]!);
         p.shortDate = [month, +m3[3]!, m3[4]!];
-        p.time = nanosFromShortDate(month, +m3[3]!, m3[4]!, refMillis);
         if (m3[5] !== undefined) p.host = m3[5];
         p.identifier = m3[6]!;
         if (m3[7] !== undefined) p.pid = +m3[7];
@@ -85,7 +85,6 @@ export function peel(line: string, refMillis: number): Peeled {
     if (month >= 0) {
       p.envelopes.push('journal-short');
       p.shortDate = [month, +js[2]!, js[3]!];
-      p.time = nanosFromShortDate(month, +js[2]!, js[3]!, refMillis);
       p.host = js[4]!;
       p.identifier = js[5]!;
       if (js[6] !== undefined) p.pid = +js[6];
@@ -99,7 +98,10 @@ export function peel(line: string, refMillis: number): Peeled {
     p.pid = +io[2]!;
     return finish(p, text.slice(io[0].length));
   }
-  if (text.indexOf('{"content":') >= 0) {
+  // Talos: `{"content": ...` or, as pasted, `<ip>: {"content": ...`; gated on the first character
+  // so ordinary lines are not scanned.
+  const f = text.charCodeAt(0);
+  if ((f === 123 || f === 60) && text.indexOf('{"content":') >= 0) {
     const t = TALOS.exec(text);
     if (t !== null) return peelTalos(p, text, t[0].length);
   }

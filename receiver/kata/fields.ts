@@ -74,6 +74,8 @@ const HANDLERS = new Map<string, FieldHandler>(Object.entries({
   sandbox_id: setOnce(K.SANDBOX_ID),
   sandboxid: setOnce(K.SANDBOX_ID),
   ID: setOnce(K.SANDBOX_ID),
+  // klog/CRI: the pod sandbox id is the Kata sandbox id (crictl prints it cut to 13 characters).
+  podSandboxID: setOnce(K.SANDBOX_ID),
   container: setOnce(K.CONTAINER_ID),
   'container-id': setOnce(K.CONTAINER_ID),
   container_id: setOnce(K.CONTAINER_ID),

@@ -7,8 +7,12 @@ import { K } from './keys';
 
 // Ids are bounded so a hostile line cannot make the scan quadratic.
 const SANDBOX_IN_PATH =
-  /\/run\/(?:vc\/(?:vm|sbs)|kata-containers\/shared\/sandboxes|vc\/firecracker|containerd\/io\.containerd\.runtime\.v2\.task\/[\w.-]{1,64})\/([\w.-]{1,128})(?=[/:"\s),]|$)/;
-const CONTAINER_IN_PATH = /\/run\/kata-containers\/(?:shared\/containers\/)?([0-9a-f]{64})(?:[/-]|$)/;
+  /\/run\/(?:vc\/(?:vm|sbs)|kata-containers\/shared\/sandboxes|vc\/firecracker|containerd\/io\.containerd\.runtime\.v2\.task\/[\w.-]{1,64})\/([\w.-]{1,128})(?=[/:"\\\s),]|$)/;
+// The id ends where the path component does: `/`, `-<suffix>` (shared mounts), a quote,
+// an escaping backslash (JSON), space or the end.
+const CONTAINER_IN_PATH = /\/run\/kata-containers\/(?:shared\/containers\/)?([0-9a-f]{64})(?![\w.])/;
+// The Go shim's management socket: /run/vc/<sandbox>/shim-monitor.
+const SHIM_MONITOR = /\/run\/vc\/([\w.-]{1,128})\/shim-monitor/;
 const SANDBOX_ANNOTATION = /io\.kubernetes\.cri(?:-o)?\.[Ss]andbox-?[Ii][Dd]"?\s*[:=]\s*\\?"?([0-9a-f]{64})/;
 const RUST_CONTAINER_ID = /container_id: (?:ContainerID \{ container_id: )?\\?"([0-9a-f]{64})\\?"/;
 
@@ -20,6 +24,10 @@ export function extractIdsFromText(text: string, attrs: Attributes): void {
   if (attrs[K.SANDBOX_ID] === undefined && text.indexOf('/run/') >= 0) {
     const m = SANDBOX_IN_PATH.exec(text);
     if (m !== null && m[1] !== 'vm' && m[1] !== 'sbs') attrs[K.SANDBOX_ID] = m[1]!;
+    else if (text.indexOf('/shim-monitor') >= 0) {
+      const s = SHIM_MONITOR.exec(text);
+      if (s !== null) attrs[K.SANDBOX_ID] = s[1]!;
+    }
   }
   if (attrs[K.SANDBOX_ID] === undefined && text.indexOf('andbox') >= 0) {
     const m = SANDBOX_ANNOTATION.exec(text);

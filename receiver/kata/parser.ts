@@ -7,25 +7,25 @@
 import type { LogRecord } from '../../pdata/log-record';
 import { emptyRecord, Severity } from '../../pdata/log-record';
 import type { ParseContext } from './context';
-import { MAX_DEPTH, nested } from './context';
 import type { Draft } from './draft';
-import { beginRelay, endRelay, finishDraft, markDamaged, newDraft, setSeverity } from './draft';
+import { finishDraft, markDamaged, newDraft, setSeverity } from './draft';
 import type { Entry } from './recombine';
 import { extractIdsFromText } from './ids';
 import { K } from './keys';
 import type { Component } from './keys';
 import { startsLikeLogfmt } from './logfmt';
-import { SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from './severity';
+import { severityFromLevel, SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from './severity';
 import { nanosFromShortDate } from '../../pdata/time';
-import { rustUnescape, stripAnsi } from './unquote';
+import { stripAnsi } from './unquote';
 import { parseClientError, parseKlog, parseKubectlEvents } from './formats/container-manager';
-import { parseEnvLogger, parsePrintk, parseSystemd } from './formats/guest';
+import { parseEnvLogger, parseImagePullProgress, parsePrintk, parseSystemd } from './formats/guest';
 import {
   parseCloudHypervisor, parseFirecracker, parseGoLog, parseNydusd, parseQemu, parseVirtiofsdC,
 } from './formats/hypervisor';
 import { agentRpc, parseJournalObject, parseJsonPayload } from './formats/json';
 import { parseLogfmtRecord, parseLogrusTty } from './formats/logrus';
 import { parseGoPanic, parseRustErrorChain } from './formats/multiline';
+import { relayRuntimeRsMessage, VIRTIOFSD_TAG, VM_CONSOLE_TAG } from './formats/runtime-rs';
 
 export interface ParserOptions {
   /** Adds log.record.original with the exact input text. */
@@ -78,7 +78,22 @@ export function dispatch(d: Draft, text: string, ctx: ParseContext): void {
       break;
     case 118 /* v */:
       if (text.startsWith('vmconsole=')) return parseLogfmtRecord(d, text, ctx);
-      if (text.startsWith('vm console: ')) return parseVmConsole(d, text.slice(12), ctx);
+      if (text.startsWith(VM_CONSOLE_TAG)) {
+        // runtime-rs ≥ 3.20: `vm console: "<Rust Debug string>"` is the whole message.
+        d.format = 'vm-console';
+        d.component = 'runtime-rs';
+        relayRuntimeRsMessage(d, text, ctx);
+        return;
+      }
+      break;
+    case 115 /* s */:
+      if (text.startsWith(VIRTIOFSD_TAG)) {
+        d.format = 'runtime-rs-text';
+        d.component = 'runtime-rs';
+        d.record.body = text;
+        relayRuntimeRsMessage(d, text, ctx);
+        return;
+      }
       break;
     case 32 /* space */:
     case 9 /* tab */: {
@@ -87,7 +102,7 @@ export function dispatch(d: Draft, text: string, ctx: ParseContext): void {
         markDamaged(d, 'partial', 'leading whitespace before logfmt');
         return parseLogfmtRecord(d, trimmed, ctx);
       }
-      if (parseSystemd(d, text)) return;
+      if (parseSystemd(d, text) || parseKubectlEvents(d, text) || parseImagePullProgress(d, text)) return;
       break;
     }
     case 27 /* ESC */:
@@ -95,6 +110,10 @@ export function dispatch(d: Draft, text: string, ctx: ParseContext): void {
       break;
     default:
       break;
+  }
+  // Rust errors are multi-line (recombined) and may open with any word, `Error: ` included.
+  if ((c === 69 /* E */ || c === 116 /* t */ || text.indexOf('\nCaused by:') > 0) && parseRustErrorChain(d, text)) {
+    return fallbackComponent(d, ctx);
   }
   if (c >= 48 && c <= 57) {
     if (parseFirecracker(d, text) || parseGoLog(d, text)) return;
@@ -104,12 +123,11 @@ export function dispatch(d: Draft, text: string, ctx: ParseContext): void {
       return dispatch(d, text.slice(nl + 1), ctx);
     }
   } else if (c >= 65 && c <= 90) {
-    if (parseLogrusTty(d, text, ctx) || parseKlog(d, text, ctx) || parseKubectlEvents(d, text) || parseClientError(d, text, ctx) || parseCloudHypervisor(d, text)) return;
+    if (parseLogrusTty(d, text, ctx) || parseKlog(d, text, ctx) || parseKubectlEvents(d, text) || parseClientError(d, text, ctx) || parseCloudHypervisor(d, text) || parseImagePullProgress(d, text)) return;
   } else if (c >= 97 && c <= 122) {
     if (parseCloudHypervisor(d, text) || parseQemu(d, text) || parseClientError(d, text, ctx) || parseGoPanic(d, text, ctx)) return;
   }
   if (text.startsWith('__CURSOR=')) return parseJournalExport(d, text, ctx);
-  if (text.indexOf('\nCaused by:') > 0 && parseRustErrorChain(d, text)) return fallbackComponent(d, ctx);
   if (c === 45 && BANNER.test(text)) {
     d.format = 'journal-banner';
     d.record.body = text;
@@ -131,49 +149,33 @@ export function dispatch(d: Draft, text: string, ctx: ParseContext): void {
   parseText(d, text, ctx);
 }
 
-/** runtime-rs ≥ 3.20 logs the guest console as `vm console: "<Rust Debug string>"`. */
-function parseVmConsole(d: Draft, quoted: string, ctx: ParseContext): void {
-  d.format = 'vm-console';
-  d.component = 'runtime-rs';
-  const inner = quoted.startsWith('"') && quoted.endsWith('"') ? quoted.slice(1, -1) : quoted;
-  const u = rustUnescape(inner);
-  if (!u.clean || inner === quoted) markDamaged(d, 'partial', 'vm console text is not a complete Rust string');
-  if (ctx.depth >= MAX_DEPTH) {
-    d.record.body = u.value;
-    return;
-  }
-  const saved = beginRelay(d);
-  dispatch(d, u.value.replace(/\r$/, ''), nested(ctx, true));
-  endRelay(d, saved);
-}
-
 /** Text no format claimed: the emitter is known from the identifier, the console, or not at all. */
 function parseText(d: Draft, text: string, ctx: ParseContext): void {
   d.format = 'text';
   const plain = stripAnsi(text).replace(/\r$/, '');
   d.record.body = plain;
-  if (ctx.identifier === 'kata' && ctx.depth === 0) {
+  if (ctx.identifier === 'kata' && !ctx.relayed) {
     // The Go shim always writes logfmt under "kata", so plain text there is runtime-rs ≥ 3.20.
     d.format = 'runtime-rs-text';
     d.component = 'runtime-rs';
-    const virtiofsd = /^source: virtiofsd (.*)$/s.exec(plain);
-    if (virtiofsd !== null) {
-      const saved = beginRelay(d);
-      dispatch(d, virtiofsd[1]!, nested(ctx, false));
-      endRelay(d, saved);
-      if (d.component === 'runtime-rs' || d.component === 'unknown') d.component = 'virtiofsd';
-      return;
-    }
-    if (/^qemu cmd: |QMP|qmp/.test(plain)) d.attrs[K.HYPERVISOR_TYPE] = 'qemu';
+    if (plain.startsWith('qemu cmd: ') || plain.indexOf('QMP') >= 0 || plain.indexOf('qmp') >= 0) d.attrs[K.HYPERVISOR_TYPE] = 'qemu';
     agentRpc(d, plain);
     return;
   }
   if (ctx.inConsole) {
-    d.component = 'guest';
+    // The agent prints a few plain lines with eprintln! (`INFO: interruptable_io_copier: ...`).
     const lvl = /^(INFO|WARN|WARNING|ERROR|DEBUG|TRACE): /.exec(plain);
-    if (lvl !== null) setSeverity(d, lvl[1] === 'WARNING' ? Severity.WARN : { INFO: 9, WARN: 13, ERROR: 17, DEBUG: 5, TRACE: 1 }[lvl[1] as 'INFO'], lvl[1]!);
+    if (lvl !== null) {
+      d.component = 'agent';
+      d.record.body = plain.slice(lvl[0].length);
+      setSeverity(d, severityFromLevel(lvl[1]!), lvl[1]!);
+    } else {
+      d.component = 'guest';
+    }
     return;
   }
+  // Unstructured text inside a recognised record is the text of whoever the relay names.
+  if (ctx.relayed) return;
   fallbackComponent(d, ctx);
 }
 
@@ -252,11 +254,11 @@ export class KataParser {
       if (p.envelopes.length > 0) d.attrs[K.LOG_ENVELOPE] = p.envelopes.slice();
       if (p.identifier !== '') d.attrs[K.LOG_IDENTIFIER] = p.identifier;
       if (p.host !== '') d.host = p.host;
-      const ctx: ParseContext = { identifier: p.identifier, depth: 0, inConsole: false, refMillis: this.yearRef, dispatch };
+      const ctx: ParseContext = { identifier: p.identifier, depth: 0, relayed: false, inConsole: false, refMillis: this.yearRef, dispatch };
       dispatch(d, entry.text, ctx);
       if (p.pid >= 0 && d.attrs[K.PROCESS_PID] === undefined) d.attrs[K.PROCESS_PID] = p.pid;
-      if (record.timeUnixNano === '0' && p.time !== '') {
-        record.timeUnixNano = p.shortDate === null ? p.time : this.resolveShortDate(p.shortDate);
+      if (record.timeUnixNano === '0' && (p.time !== '' || p.shortDate !== null)) {
+        record.timeUnixNano = (p.shortDate === null ? p.time : this.resolveShortDate(p.shortDate)) || '0';
       } else if (record.timeUnixNano !== '0' && record.timeUnixNano.length > 9) {
         this.learnClock(record.timeUnixNano, p.shortDate);
       }
@@ -268,7 +270,11 @@ export class KataParser {
       if (p.msgid !== '') d.attrs[K.SYSLOG_MSGID] = p.msgid;
       if (p.structuredData !== '') d.attrs[K.SYSLOG_STRUCTURED_DATA] = p.structuredData;
       extractIdsFromText(entry.text, d.attrs);
-      if (d.status === 'failed') record.body = entry.raw.join('\n');
+      if (d.status === 'failed') {
+        // Nothing usable was recognised: the raw text is the record, from no known emitter.
+        record.body = entry.raw.join('\n');
+        d.component = 'unknown';
+      }
     } catch (err) {
       // A parser bug must not lose the line: keep it raw and say what broke.
       d.format = 'unknown';
@@ -277,6 +283,7 @@ export class KataParser {
       markDamaged(d, 'failed', `internal parser error: ${(err as Error).message}`);
     }
     if (entry.split) markDamaged(d, 'partial', 'record cut at the multi-line size limit');
+    if (entry.repaired !== '') markDamaged(d, 'partial', entry.repaired);
     if (entry.raw.length > 1) d.attrs[K.PARSE_LINE_COUNT] = entry.raw.length;
     if (this.filePath !== '') d.attrs[K.LOG_FILE_PATH] = this.filePath;
     d.attrs[K.LOG_LINE_NUMBER] = entry.lineNumber;

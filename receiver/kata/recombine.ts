@@ -20,29 +20,48 @@ export interface Entry {
   raw: string[];
   /** 1-based line number of the first physical line. */
   lineNumber: number;
-  /** True when the size bound cut this record off from what followed. */
+  /** True when the size bound cut this record off from what followed (or from what preceded). */
   split: boolean;
+  /** Why damaged lines were joined (a terminal hard-wrap, a raw newline), or "". */
+  repaired: string;
 }
 
 export interface RecombinerOptions {
   maxLines?: number;
   maxBytes?: number;
-  refMillis?: number;
 }
 
-type Mode = 'single' | 'json' | 'fluentd' | 'export' | 'panic' | 'events' | 'client' | 'done';
+type Mode = 'single' | 'json' | 'fluentd' | 'export' | 'panic' | 'events' | 'client' | 'rust' | 'done';
 
 interface Pending extends Entry {
   mode: Mode;
   bytes: number;
+  /** Open `{`/`[` count of a JSON record. */
   depth: number;
+  /** The JSON text so far ends inside a string. */
+  inString: boolean;
+  /** Blank lines taken into a Rust error (between its head and `Caused by:`), not yet in `text`. */
+  blanks: number;
+}
+
+/** How a line continues the pending record; computed without changing it, applied by the caller. */
+interface Step {
+  /** Text to add; null for a line kept in `raw` only (a blank line). */
+  payload: string | null;
+  separator: string;
+  mode: Mode;
+  depth: number;
+  inString: boolean;
+  repaired: string;
 }
 
 const PANIC_START = /^(?:panic: |fatal error: |goroutine \d{1,12} \[)/;
 const CLIENT_START = /^(?:ctr|docker|crictl|nerdctl|podman|kubectl): |^Error response from daemon: /;
+const RUST_START = /^thread '[^'\n]{0,128}' panicked at /;
 const FLUENTD_HEADER = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{1,9} [+-]\d{4} [\w.-]{1,128}:$/;
-const RUST_CONTINUATION = /^(?:Caused by:|stack backtrace:|\s+\d{1,4}: |\s+at )/;
+const RUST_CONTINUATION = /^(?:Caused by:|stack backtrace:|note: run with `RUST_BACKTRACE|\s+\d{1,4}: |\s+at )/;
 const PROXY_TAIL = /^"\s+[A-Za-z_][\w.-]{0,64}=/;
+const GOROUTINE = /^goroutine \d/;
 
 /** Whether a payload opens a record of its own (so it cannot continue the previous one). */
 export function startsRecord(s: string): boolean {
@@ -55,7 +74,7 @@ export function startsRecord(s: string): boolean {
     case 45 /* - */: return s.startsWith('-- ');
     case 112 /* p */: return s.startsWith('panic: ');
     case 102 /* f */: return s.startsWith('fatal error: ');
-    case 103 /* g */: return /^goroutine \d/.test(s);
+    case 103 /* g */: return GOROUTINE.test(s);
     case 69 /* E */: return s.startsWith('Events:') || s.startsWith('Error') || /^E\d{4} /.test(s);
     case 99 /* c */: return s.startsWith('ctr: ') || s.startsWith('cloud-hypervisor: ');
     case 113 /* q */: return s.startsWith('qemu-');
@@ -95,33 +114,58 @@ function jsonDepth(s: string, inString: boolean): { depth: number; inString: boo
   return { depth, inString: str };
 }
 
+function isBlankText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+/**
+ * journalctl prints the further lines of a multi-line MESSAGE under the first one, indented by
+ * the width of the `Mon DD HH:MM:SS host ident[pid]: ` prefix and without a prefix of their own.
+ */
+function journalIndent(e: Pending, line: string): number {
+  const envs = e.peeled.envelopes;
+  if (envs.length !== 1 || envs[0] !== 'journal-short' || line.charCodeAt(0) !== 32) return -1;
+  const width = e.raw[0]!.length - e.peeled.payload.length;
+  if (width < 16 || line.length < width) return -1;
+  for (let i = 0; i < width; i++) if (line.charCodeAt(i) !== 32) return -1;
+  return width;
+}
+
 export class Recombiner {
   private pending: Pending | undefined;
-  private inString = false;
   private readonly maxLines: number;
   private readonly maxBytes: number;
-  private readonly refMillis: number;
 
   constructor(opts: RecombinerOptions = {}) {
-    this.maxLines = opts.maxLines ?? 1000;
+    this.maxLines = Math.max(1, opts.maxLines ?? 1000);
     this.maxBytes = opts.maxBytes ?? 1 << 20;
-    this.refMillis = opts.refMillis ?? Date.now();
   }
 
   /** Feeds one physical line; returns the record it completed, if any. */
   push(line: string, lineNumber: number): Entry | undefined {
-    const p = peel(line, this.refMillis);
+    const p = peel(line);
     const pending = this.pending;
     if (pending !== undefined) {
-      if (pending.raw.length >= this.maxLines || pending.bytes + line.length > this.maxBytes) {
-        if (this.continues(pending, p, line)) {
-          this.pending = this.start(p, line, lineNumber);
-          this.pending.split = true;
-          pending.split = true;
-          return pending;
+      const step = this.continues(pending, p, line);
+      if (step !== null) {
+        if (pending.raw.length < this.maxLines && pending.bytes + line.length <= this.maxBytes) {
+          this.apply(pending, step, line);
+          return undefined;
         }
-      } else if (this.continues(pending, p, line)) {
-        return undefined;
+        // Too big: close it here and let the rest of the same record start a new one.
+        const rest = this.start(p, line, lineNumber);
+        rest.text = step.payload ?? '';
+        rest.mode = step.mode;
+        rest.depth = step.depth;
+        rest.inString = step.inString;
+        rest.split = true;
+        pending.split = true;
+        this.pending = rest;
+        return pending;
       }
     }
     this.pending = this.start(p, line, lineNumber);
@@ -139,87 +183,134 @@ export class Recombiner {
     const text = p.payload;
     let mode: Mode = 'single';
     let depth = 0;
+    let inString = false;
     const c = text.charCodeAt(0);
-    if (c === 123 /* { */) {
-      const j = jsonDepth(text, false);
-      if (j.depth > 0) {
-        mode = 'json';
-        depth = j.depth;
-        this.inString = j.inString;
+    // Dispatch on the first character so the common records (logfmt `t`, JSON `{`) run no regex here.
+    switch (c) {
+      case 123 /* { */: {
+        const j = jsonDepth(text, false);
+        if (j.depth > 0) {
+          mode = 'json';
+          depth = j.depth;
+          inString = j.inString;
+        }
+        break;
       }
-    } else if (c === 112 || c === 102 || c === 103) {
-      if (PANIC_START.test(text)) mode = 'panic';
-    } else if (text === 'Events:') {
-      mode = 'events';
-    } else if (text.startsWith('__CURSOR=')) {
-      mode = 'export';
-    } else if (c >= 48 && c <= 57 && FLUENTD_HEADER.test(text)) {
-      mode = 'fluentd';
-    } else if (CLIENT_START.test(text)) {
-      mode = 'client';
+      case 69 /* E */:
+        if (text === 'Events:') mode = 'events';
+        else if (text.startsWith('Error: ')) mode = 'rust';
+        else if (text.startsWith('Error response from daemon: ')) mode = 'client';
+        break;
+      case 95 /* _ */:
+        if (text.startsWith('__CURSOR=')) mode = 'export';
+        break;
+      case 116 /* t */:
+        if (text.startsWith("thread '") && RUST_START.test(text)) mode = 'rust';
+        break;
+      case 112 /* p */:
+      case 102 /* f */:
+      case 103 /* g */:
+        if (PANIC_START.test(text)) mode = 'panic';
+        else if (c === 112 && CLIENT_START.test(text)) mode = 'client';
+        break;
+      case 99 /* c */:
+      case 100 /* d */:
+      case 107 /* k */:
+      case 110 /* n */:
+        if (CLIENT_START.test(text)) mode = 'client';
+        break;
+      default:
+        if (c >= 48 && c <= 57 && FLUENTD_HEADER.test(text)) mode = 'fluentd';
     }
-    return { peeled: p, text, raw: [line], lineNumber, split: false, mode, bytes: line.length, depth };
+    return {
+      peeled: p, text, raw: [line], lineNumber, split: false, repaired: '',
+      mode, bytes: line.length, depth, inString, blanks: 0,
+    };
   }
 
-  private append(e: Pending, line: string, payload: string, separator: string): true {
-    e.text += separator + payload;
+  private apply(e: Pending, step: Step, line: string): void {
     e.raw.push(line);
     e.bytes += line.length;
-    return true;
+    e.mode = step.mode;
+    e.depth = step.depth;
+    e.inString = step.inString;
+    if (step.repaired !== '' && e.repaired === '') e.repaired = step.repaired;
+    if (step.payload === null) {
+      if (e.mode === 'rust') e.blanks++;
+      return;
+    }
+    const blanks = e.blanks > 0 ? '\n'.repeat(e.blanks) : '';
+    e.blanks = 0;
+    e.text += step.separator + blanks + step.payload;
   }
 
-  private continues(e: Pending, p: Peeled, line: string): boolean {
+  /** How `line` continues `e`, or null when it starts a record of its own. Changes nothing. */
+  private continues(e: Pending, p: Peeled, line: string): Step | null {
     const s = p.payload;
     const sameWriter = p.envelopes.length === 0 || p.stream === e.peeled.stream;
     switch (e.mode) {
       case 'done':
-        return false;
+        return null;
       case 'json': {
-        if (!sameWriter || startsRecord(s)) return false;
-        const j = jsonDepth(s, this.inString);
-        e.depth += j.depth;
-        this.inString = j.inString;
-        if (e.depth <= 0) e.mode = 'done';
-        return this.append(e, line, s, '\n');
+        if (!sameWriter || startsRecord(s)) return null;
+        const j = jsonDepth(s, e.inString);
+        const depth = e.depth + j.depth;
+        return { payload: s, separator: '\n', mode: depth <= 0 ? 'done' : 'json', depth, inString: j.inString, repaired: '' };
       }
       case 'fluentd': {
-        if (!s.startsWith('{')) return false;
+        if (s.charCodeAt(0) !== 123) return null;
         const j = jsonDepth(s, false);
-        e.depth = j.depth;
-        this.inString = j.inString;
-        e.mode = j.depth > 0 ? 'json' : 'done';
-        return this.append(e, line, s, '\n');
+        return { payload: s, separator: '\n', mode: j.depth > 0 ? 'json' : 'done', depth: j.depth, inString: j.inString, repaired: '' };
       }
       case 'export':
-        if (line === '') {
-          e.mode = 'done';
-          e.raw.push(line);
-          return true;
-        }
-        return this.append(e, line, line, '\n');
+        // A blank line ends the entry and belongs to it.
+        return line === '' ? this.step(e, null, 'done') : this.step(e, line);
       case 'panic':
-        if (p.stream !== e.peeled.stream) return false;
-        if (startsRecord(s) && !/^goroutine \d/.test(s)) return false;
-        return this.append(e, line, s, '\n');
+        if (p.stream !== e.peeled.stream) return null;
+        if (startsRecord(s) && !GOROUTINE.test(s)) return null;
+        return this.step(e, s);
       case 'events':
-        if (!sameWriter || !/^\s/.test(s) || s.trim() === '') return false;
-        return this.append(e, line, s, '\n');
+        if (!sameWriter || !/^\s/.test(s) || s.trim() === '') return null;
+        return this.step(e, s);
       case 'client':
-        if (!sameWriter || (startsRecord(s) && !s.startsWith('qemu-'))) return false;
-        if (/^: \w+\.?$/.test(s)) e.mode = 'done';
-        return this.append(e, line, s, '\n');
+        if (!sameWriter || (startsRecord(s) && !s.startsWith('qemu-'))) return null;
+        return this.step(e, s, /^: \w+\.?$/.test(s) ? 'done' : 'client');
+      case 'rust':
+        if (!sameWriter) return null;
+        if (isBlankText(s)) return e.blanks < 2 ? this.step(e, null) : null;
+        if (RUST_CONTINUATION.test(s)) return this.step(e, s);
+        // Since Rust 1.73 the panic message is on the line after `panicked at <file>:<line>:<col>:`.
+        if (e.raw.length === 1 && e.text.charCodeAt(0) === 116 && e.text.endsWith(':') && !startsRecord(s)) return this.step(e, s);
+        return null;
       case 'single':
-        if (p.envelopes.length === 0) {
-          if (PROXY_TAIL.test(s)) return this.append(e, line, s, '\n');
-          // A terminal hard-wrap: an un-prefixed fragment after a long journal line.
-          if (e.peeled.envelopes.length > 0 && e.raw.length < 16 && s !== '' && !startsRecord(s) && endsMidToken(e.text)) {
-            return this.append(e, line, s, '');
-          }
-        }
-        if (sameWriter && RUST_CONTINUATION.test(s) && (s.startsWith('Caused by:') || e.text.indexOf('\n') >= 0 || /Caused by|backtrace/.test(e.text))) {
-          return this.append(e, line, s, '\n');
-        }
-        return false;
+        return this.continuesSingle(e, p, s, line, sameWriter);
     }
+  }
+
+  private step(e: Pending, payload: string | null, mode: Mode = e.mode, separator = '\n', repaired = ''): Step {
+    return { payload, separator, mode, depth: e.depth, inString: e.inString, repaired };
+  }
+
+  private continuesSingle(e: Pending, p: Peeled, s: string, line: string, sameWriter: boolean): Step | null {
+    const c = s.charCodeAt(0);
+    if (p.envelopes.length === 0) {
+      // Kata 1.x Jenkins capture: a raw newline ended the relayed agent msg (`"` then ` name=kata-proxy ...`).
+      if (c === 34 && PROXY_TAIL.test(s)) return this.step(e, s, 'single', '\n', 'raw newline inside a quoted value joined');
+      if (e.peeled.envelopes.length > 0) {
+        if (c === 32) {
+          const indent = journalIndent(e, line);
+          if (indent > 0) return this.step(e, line.slice(indent));
+        }
+        // A terminal hard-wrap: an un-prefixed fragment after a long journal line.
+        if (e.raw.length < 16 && s !== '' && !startsRecord(s) && endsMidToken(e.text)) {
+          return this.step(e, s, 'single', '', 'terminal hard-wrap joined');
+        }
+      }
+    }
+    if (sameWriter && (c === 67 /* C */ || c === 115 /* s */ || c === 32 || c === 9) && RUST_CONTINUATION.test(s)) {
+      if (s.startsWith('Caused by:')) return this.step(e, s, 'rust');
+      if (e.text.indexOf('\n') >= 0 || e.text.indexOf('Caused by') >= 0 || e.text.indexOf('backtrace') >= 0) return this.step(e, s);
+    }
+    return null;
   }
 }

@@ -124,6 +124,17 @@ export function rustUnescape(text: string): Unquoted {
 }
 
 /**
+ * Decodes a whole Rust `{:?}` string literal, quotes included (`"[\u{1b}[0;32m  OK  ..."`).
+ * Text without its closing quote (a cut line) is still decoded, with `clean` false.
+ */
+export function unquoteRustDebug(quoted: string): Unquoted {
+  const whole = quoted.length >= 2 && quoted.charCodeAt(0) === 34 && findClosingQuote(quoted, 1) === quoted.length - 1;
+  if (whole) return rustUnescape(quoted.slice(1, -1));
+  const opened = quoted.charCodeAt(0) === 34 ? quoted.slice(1) : quoted;
+  return { value: rustUnescape(opened).value, clean: false };
+}
+
+/**
  * Index of the double quote that closes a quoted string opened just before `from`,
  * skipping backslash-escaped quotes; -1 when the string is not closed on this text.
  */

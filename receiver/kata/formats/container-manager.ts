@@ -66,14 +66,25 @@ export function parseClientError(d: Draft, text: string, ctx: ParseContext): boo
   return true;
 }
 
-/** `kubectl describe` Events table, recombined into one record; WARN when any row is a Warning. */
+const EVENT_ROW = /^\s{1,8}(Normal|Warning)\s{2,}\S/;
+
+/**
+ * `kubectl describe` Events table, recombined into one record (WARN when any row is a
+ * Warning), or one row of it on its own (`  Warning  Failed  5s  kubelet  Error: ...`).
+ */
 export function parseKubectlEvents(d: Draft, text: string): boolean {
-  if (!text.startsWith('Events:')) return false;
+  let warning: boolean;
+  if (text.startsWith('Events:')) {
+    warning = /^\s+Warning\s/m.test(text);
+  } else {
+    const row = EVENT_ROW.exec(text);
+    if (row === null) return false;
+    warning = row[1] === 'Warning';
+  }
   d.format = 'kubectl-events';
   d.component = 'container-manager';
   d.service = 'kubectl';
   d.record.body = text;
-  const warning = /^\s+Warning\s/m.test(text);
   setSeverity(d, warning ? Severity.WARN : Severity.INFO, warning ? 'Warning' : 'Normal');
   agentRpc(d, text);
   return true;

@@ -100,3 +100,22 @@ export function parseEnvLogger(d: Draft, text: string, ctx: ParseContext): boole
   }
   return true;
 }
+
+const SKOPEO_PROGRESS = /^(?:Getting image source signatures|Copying (?:blob|config) |Writing manifest to image destination|Storing signatures)/;
+const UMOCI_PROGRESS = /^ {1,8}• /;
+
+/**
+ * Progress text of an in-guest image pull (CCv0 CoCo: skopeo copies, umoci unpacks), which
+ * the guest console interleaves with agent JSON: `Storing signatures`, `   • unpack layer: ...`.
+ */
+export function parseImagePullProgress(d: Draft, text: string): boolean {
+  let service: string;
+  if (UMOCI_PROGRESS.test(text)) service = 'umoci';
+  else if (SKOPEO_PROGRESS.test(text)) service = 'skopeo';
+  else return false;
+  d.format = 'text';
+  d.component = 'guest';
+  d.service = service;
+  d.record.body = text.trim();
+  return true;
+}

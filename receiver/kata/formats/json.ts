@@ -7,13 +7,14 @@
  */
 import { nanosFromMicrosString, parseTimestamp } from '../../../pdata/time';
 import type { ParseContext } from '../context';
-import { MAX_DEPTH, nested } from '../context';
+import { MAX_DEPTH } from '../context';
 import type { Draft } from '../draft';
-import { beginRelay, endRelay, markDamaged, setSeverity } from '../draft';
+import { markDamaged, setSeverity } from '../draft';
 import { applyField } from '../fields';
 import { isHex64 } from '../ids';
 import { K } from '../keys';
 import { severityFromLevel, SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from '../severity';
+import { relayRuntimeRsMessage } from './runtime-rs';
 
 type Json = Record<string, unknown>;
 
@@ -41,7 +42,7 @@ export function parseJsonPayload(d: Draft, text: string, ctx: ParseContext): boo
     if (obj !== undefined) markDamaged(d, 'partial', 'raw newline inside JSON string removed');
   }
   if (obj === undefined) return salvageJson(d, text, ctx);
-  if ('MESSAGE' in obj || '__CURSOR' in obj) {
+  if (isJournalEntry(obj)) {
     parseJournalObject(d, obj, ctx, 'journal-json');
     return true;
   }
@@ -49,16 +50,24 @@ export function parseJsonPayload(d: Draft, text: string, ctx: ParseContext): boo
   return true;
 }
 
+/** A `journalctl -o json` entry: MESSAGE may be missing (too large without --all), the trusted fields are not. */
+function isJournalEntry(obj: Json): boolean {
+  return 'MESSAGE' in obj || '__CURSOR' in obj || '__REALTIME_TIMESTAMP' in obj || ('SYSLOG_IDENTIFIER' in obj && '_PID' in obj);
+}
+
 const SLOG_SEVERITY_FIELDS = new Set(['msg', 'level', 'ts', 'time', 'message']);
+/** slog's level names; logrus JSON (containerd, nydus) writes lower-case words. */
+const SLOG_LEVELS = new Set(['TRCE', 'DEBG', 'INFO', 'WARN', 'ERRO', 'CRIT']);
 
 function parseJsonRecord(d: Draft, obj: Json, ctx: ParseContext): void {
   const name = str(obj['name']);
   const source = str(obj['source']);
-  const isSlog = 'ts' in obj && 'msg' in obj;
+  const level = str(obj['level']);
+  // slog writes msg, level, ts; a hand-edited copy may lose ts but keeps slog's level names.
+  const isSlog = 'msg' in obj && ('ts' in obj || SLOG_LEVELS.has(level));
   d.format = isSlog ? 'slog-json' : 'json';
   const msg = str(obj['msg'] ?? obj['message']);
   d.record.body = msg;
-  const level = str(obj['level']);
   if (level !== '') setSeverity(d, severityFromLevel(level), level);
   const ts = str(obj['ts'] ?? obj['time']);
   if (ts !== '') {
@@ -90,33 +99,65 @@ function parseJsonRecord(d: Draft, obj: Json, ctx: ParseContext): void {
     d.component = 'container-manager';
     d.service = 'nydus-snapshotter';
   } else if (ctx.inConsole) d.component = 'guest';
-  agentRpc(d, msg);
-  // runtime-rs ≤3.19 logs each agent line it reads from vsock as its own msg.
-  if (d.component === 'runtime-rs' && msg.startsWith('{') && ctx.depth < MAX_DEPTH) {
-    const saved = beginRelay(d);
-    ctx.dispatch(d, msg, nested(ctx, true));
-    endRelay(d, saved);
+  else if (!isSlog && level !== '' && level === level.toLowerCase() && typeof obj['time'] === 'string') {
+    // logrus JSONFormatter: the Go container stack (containerd, CRI-O, nydus snapshotter).
+    d.component = 'container-manager';
+    if (obj['daemon'] !== undefined) d.service = 'nydus-snapshotter';
+    else if (ctx.identifier !== '') d.service = ctx.identifier;
   }
+  agentRpc(d, msg);
+  // runtime-rs ≤3.19 logs agent lines, console lines and virtiofsd output as its own msg.
+  if (d.component === 'runtime-rs') relayRuntimeRsMessage(d, msg, ctx);
 }
 
-const RPC_PATTERNS = [
-  /^policy check: (\w{1,64})/,
-  /^rpc call from shim to agent: "(\w{1,64})"/,
-  /(\w{1,64}Request) is blocked by policy/,
-  /^ttRPC \w+ request: (\w{1,64})/,
-];
-
-/** The agent request a message names, for kata.agent.rpc. */
-export function agentRpc(d: Draft, msg: string): void {
-  if (d.attrs[K.AGENT_RPC] !== undefined) return;
-  if (msg.indexOf('polic') < 0 && msg.indexOf('rpc') < 0 && msg.indexOf('RPC') < 0) return;
-  for (const re of RPC_PATTERNS) {
-    const m = re.exec(msg);
-    if (m !== null) {
-      d.attrs[K.AGENT_RPC] = m[1]!;
-      return;
-    }
+/** The run of word characters that ends just before `end`, or "". */
+function wordBefore(text: string, end: number): string {
+  let i = end;
+  while (i > 0 && end - i < 64) {
+    const c = text.charCodeAt(i - 1);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) break;
+    i--;
   }
+  return text.slice(i, end);
+}
+
+/** The run of word characters that starts at `start`, or "". */
+function wordAt(text: string, start: number): string {
+  let i = start;
+  while (i < text.length && i - start < 64) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) break;
+    i++;
+  }
+  return text.slice(start, i);
+}
+
+const BLOCKED = ' is blocked by policy';
+const POLICY_CHECK = 'policy check: ';
+const RPC_CALL = 'rpc call from shim to agent: "';
+
+/**
+ * The agent request a message names, for kata.agent.rpc: `<Request> is blocked by policy`
+ * (agent policy denials, also nested in CRI errors), the agent's `policy check: <Request>`,
+ * and `rpc call from shim to agent: "<method>"`. Substring checks only: this runs on
+ * every logfmt and JSON record.
+ */
+export function agentRpc(d: Draft, msg: string): void {
+  if (d.attrs[K.AGENT_RPC] !== undefined || msg.length < 14) return;
+  let rpc = '';
+  const blocked = msg.indexOf(BLOCKED);
+  if (blocked > 0) {
+    const w = wordBefore(msg, blocked);
+    if (w.endsWith('Request')) rpc = w;
+  } else if (msg.startsWith(POLICY_CHECK)) {
+    rpc = wordAt(msg, POLICY_CHECK.length);
+  } else if (msg.startsWith(RPC_CALL)) {
+    rpc = wordAt(msg, RPC_CALL.length);
+  } else if (msg.startsWith('ttRPC ')) {
+    const m = /^ttRPC \w+ request: (\w{1,64})/.exec(msg);
+    if (m !== null) rpc = m[1]!;
+  }
+  if (rpc !== '') d.attrs[K.AGENT_RPC] = rpc;
 }
 
 const JOURNAL_SKIP = new Set([
@@ -152,13 +193,18 @@ export function parseJournalObject(d: Draft, obj: Json, ctx: ParseContext, envel
   const journalTime = nanosFromMicrosString(str(obj['_SOURCE_REALTIME_TIMESTAMP'] ?? obj['__REALTIME_TIMESTAMP']));
   const priority = Number(str(obj['PRIORITY']));
 
-  const message = journalMessage(obj['MESSAGE']);
-  if (obj['MESSAGE'] === null || obj['MESSAGE'] === undefined) {
+  const hasMessage = obj['MESSAGE'] !== null && obj['MESSAGE'] !== undefined;
+  if (!hasMessage) {
+    // Nothing says which program wrote it (the identifier `kata` is shared by both runtimes).
+    d.format = envelope;
     markDamaged(d, 'partial', 'journal entry without MESSAGE (use journalctl --all for large fields)');
+  } else {
+    const message = journalMessage(obj['MESSAGE']);
+    // An envelope, not a relay: the MESSAGE is the record itself.
+    const inner: ParseContext = { ...ctx, identifier: ident, depth: ctx.depth + 1 };
+    if (ctx.depth < MAX_DEPTH) ctx.dispatch(d, message, inner);
+    else d.record.body = message;
   }
-  const inner: ParseContext = { ...ctx, identifier: ident, depth: ctx.depth + 1 };
-  if (ctx.depth < MAX_DEPTH) ctx.dispatch(d, message, inner);
-  else d.record.body = message;
   // Kata-specific fields a Fluentd logfmt filter or slog-journald adds (kata_sandbox, SUBSYSTEM...).
   for (const key in obj) {
     if (JOURNAL_SKIP.has(key) || key.startsWith('_')) continue;
@@ -201,6 +247,5 @@ function salvageJson(d: Draft, text: string, ctx: ParseContext): boolean {
   if (Object.keys(found).length === 0) return false;
   markDamaged(d, 'partial', 'invalid JSON; fields recovered by scan');
   parseJsonRecord(d, found, ctx);
-  d.format = found['ts'] !== undefined ? 'slog-json' : 'json';
   return true;
 }

@@ -14,6 +14,7 @@ import { K } from '../keys';
 import { scanLogfmt } from '../logfmt';
 import { severityFromLevel } from '../severity';
 import { stripAnsi } from '../unquote';
+import { agentRpc } from './json';
 
 const RUNTIME_SOURCES = new Set(['virtcontainers', 'virtcontainers/hypervisor', 'containerd-kata-shim-v2', 'katautils', 'agent-client', 'runtime']);
 const NAME_COMPONENT: Record<string, Draft['component']> = {
@@ -92,6 +93,7 @@ export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): vo
     switch (key) {
       case 'time': time = value; break;
       case 'level': level = value; break;
+      // Set now: field handlers read the message (containerd's id= is a sandbox only in shim records).
       case 'msg': msg = value; d.record.body = value; break;
       case 'vmconsole': vmconsole = value; break;
       case 'contents': contents = value; break;
@@ -108,8 +110,18 @@ export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): vo
   if (level !== '') setSeverity(d, severityFromLevel(level), level);
   if (p.length === 0) markDamaged(d, 'failed', 'no logfmt fields');
   logrusComponent(d, ctx);
+  // Only the Go runtime's console watcher writes vmconsole= (a record trimmed down to it included).
+  if (vmconsole !== '' && d.component === 'unknown') d.component = 'runtime';
+  agentRpc(d, msg);
+  const error = d.attrs[K.EXCEPTION_MESSAGE];
+  if (typeof error === 'string') agentRpc(d, error);
   if (d.component === 'runtime' && d.attrs[K.SUBSYSTEM] === 'cloudHypervisor') setHypervisor(d, 'cloud-hypervisor');
-  if (ctx.depth >= MAX_DEPTH) return;
+  if (ctx.depth >= MAX_DEPTH) {
+    // Too deep to decode again: keep the carried text as it is.
+    if (vmconsole !== '') d.attrs[K.FIELD_PREFIX + 'vmconsole'] = vmconsole;
+    if (contents !== '') d.attrs[K.FIELD_PREFIX + 'contents'] = contents;
+    return;
+  }
 
   const source = d.attrs[K.SOURCE];
   if (vmconsole !== '') {
@@ -123,7 +135,10 @@ export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): vo
     if (d.attrs[K.SUBSYSTEM] === 'firecracker') relay(d, contents, nested(ctx, false));
   } else if (source === 'virtiofsd' && d.component === 'runtime') {
     relay(d, msg, nested(ctx, false));
-    if ((d.component as string) === 'unknown' || (d.format as string) === 'text') d.component = 'virtiofsd';
+    if ((d.component as string) === 'unknown' || (d.format as string) === 'text') {
+      d.component = 'virtiofsd';
+      d.service = '';
+    }
   } else if (msg.startsWith('qemu-') && d.attrs[K.SUBSYSTEM] === 'qemu') {
     relay(d, msg, nested(ctx, false));
   }
@@ -147,11 +162,13 @@ export function parseLogrusTty(d: Draft, text: string, ctx: ParseContext): boole
   d.format = 'logrus-tty';
   setSeverity(d, severityFromLevel(m[1]!), m[1]!);
   const stamp = m[2]!;
+  let fullTime = false;
   if (!/^\d+$/.test(stamp)) {
     const ns = parseTimestamp(stamp);
     if (ns !== '') {
       d.record.timeUnixNano = ns;
       d.timeText = stamp;
+      fullTime = true;
     }
   }
   const rest = plain.slice(m[0].length);
@@ -165,9 +182,19 @@ export function parseLogrusTty(d: Draft, text: string, ctx: ParseContext): boole
     for (let i = 0; i < res.pairs.length; i += 2) applyField(d, res.pairs[i]!, res.pairs[i + 1]!);
   }
   logrusComponent(d, ctx);
+  // A CLI that exits with logrus.Fatal (crictl, skopeo) prints its error this way, with no fields.
+  const clientError = f === null && !fullTime && (m[1] === 'FATA' || m[1] === 'PANI');
+  if (clientError) {
+    d.format = 'client-error';
+    d.attrs[K.EXCEPTION_MESSAGE] = message;
+  }
   if (d.component === 'unknown') {
     if (ctx.inConsole) d.component = 'guest';
-    else if (/\brpc error\b|\bcontainer\b|\bsandbox\b|\bimage\b/.test(message) || d.attrs[K.FIELD_PREFIX + 'daemon'] !== undefined) {
+    else if (fullTime || d.attrs[K.FIELD_PREFIX + 'daemon'] !== undefined) {
+      // Of the logrus TTY writers around Kata only the nydus snapshotter sets FullTimestamp.
+      d.component = 'container-manager';
+      d.service = 'nydus-snapshotter';
+    } else if (clientError || /\brpc error\b|\bcontainer\b|\bsandbox\b|\bimage\b/.test(message)) {
       d.component = 'container-manager';
     }
   }
