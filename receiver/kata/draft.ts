@@ -96,7 +96,20 @@ const resources = new Map<string, Readonly<Attributes>>();
 const MAX_INTERNED = 4096;
 
 /** One frozen resource object per (service, host), so exporters can group by identity. */
+let lastService = '';
+let lastHost = '';
+let lastResource: Readonly<Attributes> | undefined;
+
 export function internResource(service: string, host: string): Readonly<Attributes> {
+  // Consecutive records mostly come from the same emitter on the same host.
+  if (lastResource !== undefined && service === lastService && host === lastHost) return lastResource;
+  lastService = service;
+  lastHost = host;
+  lastResource = internResourceSlow(service, host);
+  return lastResource;
+}
+
+function internResourceSlow(service: string, host: string): Readonly<Attributes> {
   const key = service + '\u0000' + host;
   let r = resources.get(key);
   if (r === undefined) {

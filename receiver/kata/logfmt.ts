@@ -19,6 +19,7 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 10;
 }
 
+const OTHER_SPACE = /[\t\r\n]/;
 const NEXT_KEY = /\s[A-Za-z_][\w.-]{0,64}=/g;
 
 export function scanLogfmt(text: string, start = 0): LogfmtResult {
@@ -66,9 +67,17 @@ export function scanLogfmt(text: string, start = 0): LogfmtResult {
       i = close + 1;
       if (i < n && !isSpace(text.charCodeAt(i))) clean = false;
     } else {
+      // Bare values never hold a space; the native search is much faster than a char loop.
       const valueStart = i;
-      while (i < n && !isSpace(text.charCodeAt(i))) i++;
-      pairs.push(key, text.slice(valueStart, i));
+      const space = text.indexOf(' ', i);
+      i = space < 0 ? n : space;
+      let value = text.slice(valueStart, i);
+      const tab = value.search(OTHER_SPACE);
+      if (tab >= 0) {
+        i = valueStart + tab;
+        value = value.slice(0, tab);
+      }
+      pairs.push(key, value);
     }
     if (key === '') clean = false;
   }

@@ -218,6 +218,8 @@ export class KataParser {
   private yearRef: number;
   /** Journal prefixes are local time; learnt from records that also carry a zoned time. */
   private zoneOffsetMs = 0;
+  private learntAt = '';
+  private learntMs = 0;
 
   constructor(opts: ParserOptions = {}) {
     this.original = opts.original ?? false;
@@ -232,7 +234,10 @@ export class KataParser {
   private learnClock(ns: string, shortDate: [number, number, string] | null): void {
     const ms = Number(ns.slice(0, -6));
     this.yearRef = ms;
-    if (shortDate !== null) {
+    // Lines of the same second teach the same offset: learn once per prefix time.
+    if (shortDate !== null && (shortDate[2] !== this.learntAt || Math.abs(ms - this.learntMs) > 60_000)) {
+      this.learntAt = shortDate[2];
+      this.learntMs = ms;
       const local = Number(nanosFromShortDate(shortDate[0], shortDate[1], shortDate[2], ms + this.zoneOffsetMs).slice(0, -6));
       const offset = Math.round((local - ms) / 900_000) * 900_000;
       if (Math.abs(offset) <= 14 * 3_600_000) this.zoneOffsetMs = offset;

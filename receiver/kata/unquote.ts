@@ -26,11 +26,30 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 };
 
 /**
+ * Go's `%q` and JSON share the escapes `\" \\ \n \t \r \b \f \uXXXX`; when a string uses
+ * no others (no `\x`, `\a`, `\v`, `\U`, octal) the native JSON decoder does the work, which
+ * matters for `vmconsole="{\"msg\":...}"`, where every quote is escaped.
+ */
+function jsonCompatibleUnescape(text: string): string | undefined {
+  // `\x` (ANSI colours, NUL) is the Go-only escape Kata text carries most; the rarer
+  // `\a \v \U` and octal make JSON.parse throw, which falls back below.
+  if (text.indexOf('\\x') >= 0) return undefined;
+  try {
+    return JSON.parse('"' + text + '"') as string;
+  } catch {
+    // Raw control characters or a bad \u escape: the careful decoder below handles them.
+    return undefined;
+  }
+}
+
+/**
  * Decodes the inside of a Go double-quoted string (`strconv.Quote` output without the
  * outer quotes). `\xHH` bytes are gathered and decoded as UTF-8 so multi-byte runs survive.
  */
 export function goUnescape(text: string): Unquoted {
   if (text.indexOf('\\') < 0) return { value: text, clean: true };
+  const fast = jsonCompatibleUnescape(text);
+  if (fast !== undefined) return { value: fast, clean: true };
   let out = '';
   let clean = true;
   let bytes: number[] | null = null;
