@@ -157,7 +157,7 @@ let cachedRefYear = 0;
  * goes back to a leap year); the zone is UTC. "" when the clock text is out of range.
  * Called for every journal line, so it avoids splitting and Date objects where it can.
  */
-export function nanosFromShortDate(month: number, day: number, hms: string, refMillis: number): string {
+export function nanosFromShortDate(month: number, day: number, hms: string, refMillis: number, maxAheadMs = 86_400_000): string {
   if (hms.length !== 8 || hms.charCodeAt(2) !== 58 || hms.charCodeAt(5) !== 58) return '';
   const h = twoDigits(hms, 0);
   const mi = twoDigits(hms, 3);
@@ -172,7 +172,7 @@ export function nanosFromShortDate(month: number, day: number, hms: string, refM
   for (let tries = 0; tries < 9; tries++, year--) {
     if (day > daysInMonth(year, month + 1)) continue;
     const ms = Date.UTC(year, month, day, h, mi, s);
-    if (ms > refMillis + 86_400_000) continue;
+    if (ms > refMillis + maxAheadMs) continue;
     return ms < 0 ? '' : nanosFromParts(ms / 1000, '');
   }
   return '';

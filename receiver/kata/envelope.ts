@@ -23,9 +23,7 @@ export interface Peeled {
   facility: number;
   msgid: string;
   structuredData: string;
-  /** Same value for lines of the same writer: multi-line records never join across writers. */
-  stream: string;
-}
+  }
 
 const CI_PREFIX = /^(?:\d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z) # /;
 const RFC5424 = /^<(\d{1,3})>1 (\S{1,64}) (\S{1,255}) (\S{1,48}) (\S{1,128}) (\S{1,32}) (-|(?:\[(?:[^\]\\]|\\.){0,8192}\])+) ?/;
@@ -35,10 +33,15 @@ const JOURNAL_SHORT = /^(\S{1,12}) {1,3}(\d{1,2}) (\d\d:\d\d:\d\d)(?:\.\d{1,6})?
 const IDENT_ONLY = /^([a-z][\w.@-]{0,63})\[(\d{1,10})\]: /;
 const TALOS = /^(?:<[^>]{0,64}>: )?\{"content": ?"?/;
 
+/** Lines of one writer (host, identifier and pid): multi-line records never join across writers. */
+export function sameWriter(a: Peeled, b: Peeled): boolean {
+  return a.host === b.host && a.identifier === b.identifier && a.pid === b.pid;
+}
+
 export function peel(line: string): Peeled {
   const p: Peeled = {
     payload: line, envelopes: [], identifier: '', pid: -1, host: '', time: '', shortDate: null,
-    syslogSeverity: -1, facility: -1, msgid: '', structuredData: '', stream: '',
+    syslogSeverity: -1, facility: -1, msgid: '', structuredData: '',
   };
   let text = line;
   const first = text.charCodeAt(0);
@@ -79,6 +82,15 @@ export function peel(line: string): Peeled {
       }
     }
   }
+  // Bare records (JSON, logfmt, printk) are most of a console stream: skip the prefix regexes.
+  const c0 = text.charCodeAt(0);
+  if (c0 === 123 /* { */ || c0 === 91 /* [ */ || c0 === 32 || text.startsWith('time=') || text.startsWith('level=')) {
+    if (c0 === 123 && text.startsWith('{"content":')) {
+      const t = TALOS.exec(text);
+      if (t !== null) return peelTalos(p, text, t[0].length);
+    }
+    return finish(p, text);
+  }
   const js = JOURNAL_SHORT.exec(text);
   if (js !== null) {
     const month = monthIndex(js[1]!);
@@ -115,7 +127,6 @@ function setPri(p: Peeled, pri: number): void {
 
 function finish(p: Peeled, payload: string): Peeled {
   p.payload = payload;
-  p.stream = p.identifier === '' ? p.host : `${p.host}/${p.identifier}[${p.pid}]`;
   return p;
 }
 

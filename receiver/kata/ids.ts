@@ -21,7 +21,8 @@ const RUST_CONTAINER_ID = /container_id: (?:ContainerID \{ container_id: )?\\?"(
  * Cheap substring checks gate every regex, since most lines carry no path.
  */
 export function extractIdsFromText(text: string, attrs: Attributes): void {
-  if (attrs[K.SANDBOX_ID] === undefined && text.indexOf('/run/') >= 0) {
+  const run = text.indexOf('/run/');
+  if (attrs[K.SANDBOX_ID] === undefined && run >= 0) {
     const m = SANDBOX_IN_PATH.exec(text);
     if (m !== null && m[1] !== 'vm' && m[1] !== 'sbs') attrs[K.SANDBOX_ID] = m[1]!;
     else if (text.indexOf('/shim-monitor') >= 0) {
@@ -29,12 +30,12 @@ export function extractIdsFromText(text: string, attrs: Attributes): void {
       if (s !== null) attrs[K.SANDBOX_ID] = s[1]!;
     }
   }
-  if (attrs[K.SANDBOX_ID] === undefined && text.indexOf('andbox') >= 0) {
+  if (attrs[K.SANDBOX_ID] === undefined && text.indexOf('io.kubernetes.cri') >= 0) {
     const m = SANDBOX_ANNOTATION.exec(text);
     if (m !== null) attrs[K.SANDBOX_ID] = m[1]!;
   }
   if (attrs[K.CONTAINER_ID] === undefined) {
-    if (text.indexOf('/run/kata-containers/') >= 0) {
+    if (run >= 0 && text.indexOf('/run/kata-containers/', run) >= 0) {
       const m = CONTAINER_IN_PATH.exec(text);
       if (m !== null && m[1] !== attrs[K.SANDBOX_ID]) attrs[K.CONTAINER_ID] = m[1]!;
     }

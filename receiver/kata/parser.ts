@@ -217,7 +217,8 @@ export class KataParser {
   /** Reference for year-less timestamps: the last full timestamp seen, else the given clock. */
   private yearRef: number;
   /** Journal prefixes are local time; learnt from records that also carry a zoned time. */
-  private zoneOffsetMs = 0;
+  private yearRefLearnt = false;
+  private readonly zoneOffsets = new Map<string, number>();
   private learntAt = '';
   private learntMs = 0;
 
@@ -231,23 +232,29 @@ export class KataParser {
    * A full timestamp in the text tells the year for the year-less syslog dates after it,
    * and, beside the journal's local-time prefix, the host's UTC offset.
    */
-  private learnClock(ns: string, shortDate: [number, number, string] | null): void {
+  private learnClock(ns: string, shortDate: [number, number, string] | null, host: string): void {
     const ms = Number(ns.slice(0, -6));
     this.yearRef = ms;
+    this.yearRefLearnt = true;
     // Lines of the same second teach the same offset: learn once per prefix time.
     if (shortDate !== null && (shortDate[2] !== this.learntAt || Math.abs(ms - this.learntMs) > 60_000)) {
       this.learntAt = shortDate[2];
       this.learntMs = ms;
-      const local = Number(nanosFromShortDate(shortDate[0], shortDate[1], shortDate[2], ms + this.zoneOffsetMs).slice(0, -6));
+      const local = Number(nanosFromShortDate(shortDate[0], shortDate[1], shortDate[2], ms + (this.zoneOffsets.get(host) ?? 0)).slice(0, -6));
       const offset = Math.round((local - ms) / 900_000) * 900_000;
-      if (Math.abs(offset) <= 14 * 3_600_000) this.zoneOffsetMs = offset;
+      // Each host has its own zone; the table is bounded because host names come from input.
+      if (Math.abs(offset) <= 14 * 3_600_000 && (this.zoneOffsets.has(host) || this.zoneOffsets.size < 1024)) this.zoneOffsets.set(host, offset);
     }
   }
 
-  private resolveShortDate(shortDate: [number, number, string]): string {
-    const local = nanosFromShortDate(shortDate[0], shortDate[1], shortDate[2], this.yearRef + this.zoneOffsetMs);
-    if (local === '' || this.zoneOffsetMs === 0) return local;
-    return String(BigInt(local) - BigInt(this.zoneOffsetMs) * 1_000_000n);
+  private resolveShortDate(shortDate: [number, number, string], host: string): string {
+    const offset = this.zoneOffsets.get(host) ?? 0;
+    // A wall clock is "now": no log line is from the future. A time learnt from the log is
+    // behind what follows it, so later dates within most of a year keep its year.
+    const ahead = this.yearRefLearnt ? 300 * 86_400_000 : 86_400_000;
+    const local = nanosFromShortDate(shortDate[0], shortDate[1], shortDate[2], this.yearRef + offset, ahead);
+    if (local === '' || offset === 0) return local;
+    return String(BigInt(local) - BigInt(offset) * 1_000_000n);
   }
 
   /** Parses one recombined entry. Never throws: a parser fault becomes a failed record. */
@@ -263,9 +270,9 @@ export class KataParser {
       dispatch(d, entry.text, ctx);
       if (p.pid >= 0 && d.attrs[K.PROCESS_PID] === undefined) d.attrs[K.PROCESS_PID] = p.pid;
       if (record.timeUnixNano === '0' && (p.time !== '' || p.shortDate !== null)) {
-        record.timeUnixNano = (p.shortDate === null ? p.time : this.resolveShortDate(p.shortDate)) || '0';
+        record.timeUnixNano = (p.shortDate === null ? p.time : this.resolveShortDate(p.shortDate, p.host)) || '0';
       } else if (record.timeUnixNano !== '0' && record.timeUnixNano.length > 9) {
-        this.learnClock(record.timeUnixNano, p.shortDate);
+        this.learnClock(record.timeUnixNano, p.shortDate, p.host);
       }
       if (record.severityNumber === Severity.UNSPECIFIED && p.syslogSeverity >= 0 && record.severityText === '') {
         record.severityNumber = SYSLOG_SEVERITY[p.syslogSeverity]!;

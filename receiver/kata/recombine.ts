@@ -10,7 +10,7 @@
  * `maxLines` or `maxBytes` is closed and the rest starts a new one, marked as split.
  */
 import type { Peeled } from './envelope';
-import { peel } from './envelope';
+import { peel, sameWriter as isSameWriter } from './envelope';
 
 export interface Entry {
   peeled: Peeled;
@@ -188,6 +188,8 @@ export class Recombiner {
     // Dispatch on the first character so the common records (logfmt `t`, JSON `{`) run no regex here.
     switch (c) {
       case 123 /* { */: {
+        // A one-line JSON record ends with `}`: only an open one needs the bracket count.
+        if (text.charCodeAt(text.length - 1) === 125) break;
         const j = jsonDepth(text, false);
         if (j.depth > 0) {
           mode = 'json';
@@ -247,7 +249,7 @@ export class Recombiner {
   /** How `line` continues `e`, or null when it starts a record of its own. Changes nothing. */
   private continues(e: Pending, p: Peeled, line: string): Step | null {
     const s = p.payload;
-    const sameWriter = p.envelopes.length === 0 || p.stream === e.peeled.stream;
+    const sameWriter = p.envelopes.length === 0 || isSameWriter(p, e.peeled);
     switch (e.mode) {
       case 'done':
         return null;
@@ -266,7 +268,7 @@ export class Recombiner {
         // A blank line ends the entry and belongs to it.
         return line === '' ? this.step(e, null, 'done') : this.step(e, line);
       case 'panic':
-        if (p.stream !== e.peeled.stream) return null;
+        if (!isSameWriter(p, e.peeled)) return null;
         if (startsRecord(s) && !GOROUTINE.test(s)) return null;
         return this.step(e, s);
       case 'events':

@@ -5,7 +5,7 @@
  * else built from the layouts in the guide.
  */
 import assert from 'node:assert/strict';
-import { peel } from '../../receiver/kata/envelope';
+import { peel, sameWriter } from '../../receiver/kata/envelope';
 import { parseText } from '../../receiver/kata/parse-text';
 
 const REF = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -25,7 +25,8 @@ describe('envelope: journalctl short output', () => {
     assert.deepEqual(p.shortDate, [3, 22, '05:17:07']);
     assert.equal(p.time, '', 'a year-less date is resolved by the parser, which knows the reference clock');
     assert.equal(p.payload, REC);
-    assert.equal(p.stream, 'fedora/kata[21060]');
+    assert.ok(sameWriter(p, peel(`Apr 22 05:17:08 fedora kata[21060]: x`)), 'same host, identifier and pid');
+    assert.ok(!sameWriter(p, peel(`Apr 22 05:17:07 fedora containerd[712]: ${REC}`)), 'another writer');
   });
 
   it('reads locale months: mar, 3月, 三 with two spaces, and a space-padded day', () => {

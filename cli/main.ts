@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * The `kata-otel` bin. Only this file touches process.exit and signals.
+ *
+ * Exit codes: 0 ok; 1 an input could not be read or output failed (the other inputs are
+ * still processed); 2 usage error; 130 / 143 after SIGINT / SIGTERM (the records read so
+ * far are still written).
+ */
+import { parseArgs } from 'node:util';
+import { parseParseArgs, runParse } from './parse-command';
+import { HELP, packageVersion, USAGE, UsageError } from './usage';
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+async function main(argv: string[]): Promise<number> {
+  // Global options come before the subcommand.
+  const first = argv.findIndex((a) => !a.startsWith('-') || a === '-');
+  const globalArgs = first < 0 ? argv : argv.slice(0, first);
+  let globals;
+  try {
+    globals = parseArgs({
+      args: globalArgs,
+      strict: true,
+      allowPositionals: false,
+      options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'V' } },
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (globals.version === true) {
+    process.stdout.write(`kata-otel ${packageVersion()}\n`);
+    return 0;
+  }
+  if (globals.help === true) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const command = first < 0 ? undefined : argv[first];
+  const rest = first < 0 ? [] : argv.slice(first + 1);
+  switch (command) {
+    case undefined:
+      throw new UsageError('no command given');
+    case 'help':
+      process.stdout.write(HELP);
+      return 0;
+    case 'parse':
+      return parseCommand(rest);
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+async function parseCommand(args: string[]): Promise<number> {
+  const parsed = parseParseArgs(args);
+  if (parsed.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let signal: string | undefined;
+  const interrupt = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    // The first signal stops reading and lets what was read be written; a second one
+    // does not wait.
+    if (signal !== undefined) process.exit(SIGNAL_EXIT[name] ?? 1);
+    signal = name;
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await runParse(parsed.options, {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    signal: interrupt.signal,
+    version: packageVersion(),
+  });
+  return signal !== undefined ? (SIGNAL_EXIT[signal] ?? 1) : code;
+}
+
+// Nowhere to report a closed stderr; without a listener its EPIPE would crash the run.
+process.stderr.on('error', () => undefined);
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`kata-otel: ${err.message}\n${USAGE}\nTry 'kata-otel --help' for more.\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`kata-otel: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
