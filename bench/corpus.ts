@@ -26,6 +26,7 @@
  * Usage: node dist/bench/corpus.js [--lines N] [--seed S] [--out FILE] [--summary-json FILE] [--quiet]
  */
 import * as fs from 'node:fs';
+import { goQuote, rustDebugQuote } from '../receiver/kata/quote';
 import * as path from 'node:path';
 
 // ---------------------------------------------------------------------------------------
@@ -178,22 +179,6 @@ function needsQuote(v: string): boolean {
   return false;
 }
 
-/** Go strconv.Quote for the characters that occur here. */
-export function goQuote(v: string): string {
-  let out = '"';
-  for (let i = 0; i < v.length; i++) {
-    const ch = v[i]!;
-    const c = v.charCodeAt(i);
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + '"';
-}
 
 function logfmtValue(v: string): string {
   return v !== '' && needsQuote(v) ? goQuote(v) : v;
@@ -208,22 +193,6 @@ function logrusLine(time: string, level: string, msg: string, fields: Array<[str
   return s;
 }
 
-/** Rust `{:?}` of a string. */
-function rustDebug(v: string): string {
-  let out = '"';
-  for (let i = 0; i < v.length; i++) {
-    const ch = v[i]!;
-    const c = v.charCodeAt(i);
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\u{' + c.toString(16) + '}';
-    else out += ch;
-  }
-  return out + '"';
-}
 
 /** A slog-json line: msg, level, ts first, the rest in per-record HashMap order. */
 function slogJson(rng: Rng, msg: string, level: string, ts: string, rest: Array<[string, string]>): string {
@@ -737,7 +706,7 @@ export class CorpusGenerator {
           ? `[\u001b[0;32m  OK  \u001b[0m] ${r.pick(['Started', 'Reached target', 'Finished', 'Listening on'])} \u001b[0;1;39m${unit}\u001b[0m - ${r.pick(['Journal Service', 'Local File Systems', 'Socket Units', 'Kata Agent', 'Create Volatile Files and Directories'])}.\r`
           : `         Starting \u001b[0;1;39m${unit}\u001b[0m...\r`;
       }
-      text = 'vm console: ' + rustDebug(line);
+      text = 'vm console: ' + rustDebugQuote(line);
     } else if (k < 55) {
       const op = r.pick(['StateProcess', 'WaitProcess', 'StatsContainer', 'ConnectContainer', 'ExecProcess', 'KillProcess']);
       text = `====> task service ${op}(ContainerProcess { container_id: ContainerID { container_id: "${c.id}" }, exec_id: "${r.chance(0.3) ? r.hex(64) : ''}", process_type: ${r.chance(0.8) ? 'Container' : 'Exec'} })`;

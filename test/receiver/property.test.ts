@@ -4,6 +4,7 @@
  * the ways public pastes damage them (guide section 11), plus deep nesting.
  */
 import assert from 'node:assert/strict';
+import { goQuote, rustDebugQuote } from '../../receiver/kata/quote';
 import fc from 'fast-check';
 import type { LogRecord } from '../../pdata/log-record';
 import { parseText } from '../../receiver/kata/parse-text';
@@ -67,34 +68,7 @@ function checkText(text: string, opts: { maxLines?: number; maxBytes?: number } 
 
 const FIXTURE_LINES = fixtureFiles().flatMap((f) => readBlocks(f).flatMap((b) => b.lines.map((l) => l.text)));
 
-/** Go %q of a string (what logrus does to a value that needs quoting). */
-function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + '"';
-}
 
-/** Rust {:?} of a string (runtime-rs `vm console: "..."`). */
-function rustDebug(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (c < 0x20) out += `\\u{${c.toString(16)}}`;
-    else out += ch;
-  }
-  return out + '"';
-}
 
 type Mutation =
   | { op: 'delete'; at: number; len: number }
@@ -157,7 +131,7 @@ const nestedConsole = fc
     let text: string = inner;
     for (const w of wraps) {
       if (w === 'go') text = `time="2024-01-01T00:00:00Z" level=debug msg="reading guest console" name=containerd-shim-v2 pid=1 sandbox=sb source=virtcontainers vmconsole=${goQuote(text)}`;
-      else if (w === 'rust') text = `vm console: ${rustDebug(text)}`;
+      else if (w === 'rust') text = `vm console: ${rustDebugQuote(text)}`;
       else text = `time="2019-07-27T00:35:53Z" level=info msg=${goQuote(text + '\n')} name=kata-proxy pid=2 sandbox=sb source=agent`;
     }
     return text;
@@ -223,7 +197,7 @@ describe('property: the parser never throws and never loses a line', function ()
         for (const w of wraps) {
           text = w === 'go'
             ? `time="2024-01-01T00:00:00Z" level=debug msg="reading guest console" name=containerd-shim-v2 pid=1 sandbox=sb source=virtcontainers vmconsole=${goQuote(text)}`
-            : `vm console: ${rustDebug(text)}`;
+            : `vm console: ${rustDebugQuote(text)}`;
         }
         const [r] = checkText(text);
         assert.equal(r!.body, 'brd: module loaded');
