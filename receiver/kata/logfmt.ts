@@ -22,6 +22,37 @@ function isSpace(c: number): boolean {
 const OTHER_SPACE = /[\t\r\n]/;
 const NEXT_KEY = /\s[A-Za-z_][\w.-]{0,64}=/g;
 
+/**
+ * The common case of a quoted value, decoded in one native pass. logrus closes a value
+ * with `"` then a space or the end of the line, so the candidate end is the next `" `
+ * (or the last character); `JSON.parse` then both decodes the Go escapes JSON shares and
+ * proves the stretch holds no unescaped quote, i.e. that the candidate is the real end.
+ * Anything else (a Go-only escape such as `\x1b`, a raw control character, damage)
+ * returns undefined and takes the careful path.
+ */
+function oddBackslashesBefore(text: string, q: number, from: number): boolean {
+  let j = q - 1;
+  while (j >= from && text.charCodeAt(j) === 92) j--;
+  return ((q - 1 - j) & 1) === 1;
+}
+
+function quickQuoted(text: string, from: number): { value: string; end: number } | undefined {
+  const n = text.length;
+  let end = text.indexOf('" ', from);
+  // Step over escaped candidates (`\\\" }` inside a Rust Debug dump): an odd run of backslashes.
+  while (end >= 0 && oddBackslashesBefore(text, end, from)) end = text.indexOf('" ', end + 1);
+  if (end < 0) end = n - 1 >= from && text.charCodeAt(n - 1) === 34 && !oddBackslashesBefore(text, n - 1, from) ? n - 1 : -1;
+  if (end < 0) return undefined;
+  const raw = text.slice(from, end);
+  if (raw.indexOf('\\') < 0) return raw.indexOf('"') < 0 ? { value: raw, end } : undefined;
+  if (raw.indexOf('\\x') >= 0) return undefined;
+  try {
+    return { value: JSON.parse('"' + raw + '"') as string, end };
+  } catch {
+    return undefined;
+  }
+}
+
 export function scanLogfmt(text: string, start = 0): LogfmtResult {
   const pairs: string[] = [];
   let clean = true;
@@ -48,6 +79,13 @@ export function scanLogfmt(text: string, start = 0): LogfmtResult {
     }
     i++; // past '='
     if (i < n && text.charCodeAt(i) === 34) {
+      const fast = quickQuoted(text, i + 1);
+      if (fast !== undefined) {
+        pairs.push(key, fast.value);
+        i = fast.end + 1;
+        if (key === '') clean = false;
+        continue;
+      }
       const close = findClosingQuote(text, i + 1);
       if (close < 0) {
         // The closing quote was lost (a cut paste): end the value at the next ` key=`
