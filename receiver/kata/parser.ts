@@ -221,6 +221,7 @@ export class KataParser {
   private readonly zoneOffsets = new Map<string, number>();
   private learntAt = '';
   private learntMs = 0;
+  private readonly twins = new Map<string, Twin>();
 
   constructor(opts: ParserOptions = {}) {
     this.original = opts.original ?? false;
@@ -257,18 +258,60 @@ export class KataParser {
     return String(BigInt(local) - BigInt(offset) * 1_000_000n);
   }
 
+  /**
+   * The Go shim's records reach the journal twice, as `kata[pid]` and again through
+   * `containerd[pid]`, with the same text: the second copy is stamped from the first
+   * instead of parsed again. Only self-describing logrus records qualify (their own
+   * `name`/`source` decide the component, so the identifier cannot change the result),
+   * behind a journal prefix without syslog priority, on the same host.
+   */
+  private twinKey(entry: Entry): string {
+    const p = entry.peeled;
+    const text = entry.text;
+    if (entry.raw.length !== 1 || entry.split || entry.repaired !== '' || p.facility >= 0 || p.envelopes.length === 0) return '';
+    if (text.length < 64 || !text.startsWith('time=')) return '';
+    if (text.indexOf(' name=') < 0 && text.indexOf(' source=') < 0) return '';
+    return p.host + '\u0000' + text;
+  }
+
+  private fromTwin(twin: Twin, entry: Entry, observedTimeUnixNano: string): LogRecord {
+    const p = entry.peeled;
+    const attrs = { ...twin.record.attributes };
+    attrs[K.LOG_ENVELOPE] = p.envelopes.slice();
+    if (p.identifier !== '') attrs[K.LOG_IDENTIFIER] = p.identifier;
+    else delete attrs[K.LOG_IDENTIFIER];
+    if (twin.pidFromEnvelope) {
+      if (p.pid >= 0) attrs[K.PROCESS_PID] = p.pid;
+      else delete attrs[K.PROCESS_PID];
+    }
+    attrs[K.LOG_LINE_NUMBER] = entry.lineNumber;
+    if (this.original) attrs[K.LOG_RECORD_ORIGINAL] = entry.raw[0]!;
+    if (twin.record.timeUnixNano !== '0') this.learnClock(twin.record.timeUnixNano, p.shortDate, p.host);
+    return { ...twin.record, observedTimeUnixNano, attributes: attrs };
+  }
+
   /** Parses one recombined entry. Never throws: a parser fault becomes a failed record. */
   parse(entry: Entry, observedTimeUnixNano: string): LogRecord {
+    const key = this.twinKey(entry);
+    if (key !== '') {
+      const twin = this.twins.get(key);
+      if (twin !== undefined) {
+        this.twins.delete(key);
+        return this.fromTwin(twin, entry, observedTimeUnixNano);
+      }
+    }
     const record = emptyRecord(observedTimeUnixNano);
     const d = newDraft(record);
     const p = entry.peeled;
+    let pidFromEnvelope = false;
     try {
       if (p.envelopes.length > 0) d.attrs[K.LOG_ENVELOPE] = p.envelopes.slice();
       if (p.identifier !== '') d.attrs[K.LOG_IDENTIFIER] = p.identifier;
       if (p.host !== '') d.host = p.host;
       const ctx: ParseContext = { identifier: p.identifier, depth: 0, relayed: false, inConsole: false, refMillis: this.yearRef, dispatch };
       dispatch(d, entry.text, ctx);
-      if (p.pid >= 0 && d.attrs[K.PROCESS_PID] === undefined) d.attrs[K.PROCESS_PID] = p.pid;
+      pidFromEnvelope = p.pid >= 0 && d.attrs[K.PROCESS_PID] === undefined;
+      if (pidFromEnvelope) d.attrs[K.PROCESS_PID] = p.pid;
       if (record.timeUnixNano === '0' && (p.time !== '' || p.shortDate !== null)) {
         record.timeUnixNano = (p.shortDate === null ? p.time : this.resolveShortDate(p.shortDate, p.host)) || '0';
       } else if (record.timeUnixNano !== '0' && record.timeUnixNano.length > 9) {
@@ -300,6 +343,18 @@ export class KataParser {
     if (this.filePath !== '') d.attrs[K.LOG_FILE_PATH] = this.filePath;
     d.attrs[K.LOG_LINE_NUMBER] = entry.lineNumber;
     if (this.original) d.attrs[K.LOG_RECORD_ORIGINAL] = entry.raw.join('\n');
-    return finishDraft(d);
+    const done = finishDraft(d);
+    if (key !== '' && d.status === '') {
+      // A snapshot: processors downstream may change the record handed out.
+      this.twins.set(key, { record: { ...done, attributes: { ...done.attributes } }, pidFromEnvelope });
+      // The twin follows within a few lines; keep the table small and bounded.
+      if (this.twins.size > 64) this.twins.delete(this.twins.keys().next().value!);
+    }
+    return done;
   }
+}
+
+interface Twin {
+  record: LogRecord;
+  pidFromEnvelope: boolean;
 }
