@@ -3,6 +3,7 @@
  * OutputSink; none of them writes to a stream itself.
  */
 import type { LogRecord } from '../pdata/log-record';
+import { ndjsonLine } from '../pdata/ndjson';
 import { formatNanos } from '../pdata/time';
 import type { ScopeInfo } from '../pdata/otlp/json-encoding';
 import { exportRequestLine } from '../pdata/otlp/json-encoding';
@@ -31,20 +32,7 @@ export class NdjsonFormatter implements RecordFormatter {
   constructor(private readonly sink: OutputSink) {}
   start(): void {}
   record(r: LogRecord): void {
-    this.sink.write(
-      JSON.stringify({
-        timeUnixNano: r.timeUnixNano,
-        observedTimeUnixNano: r.observedTimeUnixNano,
-        severityNumber: r.severityNumber,
-        severityText: r.severityText,
-        body: r.body,
-        eventName: r.eventName,
-        traceId: r.traceId,
-        spanId: r.spanId,
-        attributes: r.attributes,
-        resource: r.resource,
-      }) + '\n',
-    );
+    this.sink.write(ndjsonLine(r) + '\n');
   }
   flush(): void {}
   end(): void {}

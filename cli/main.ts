@@ -2,12 +2,16 @@
 /**
  * The `kata-otel` bin. Only this file touches process.exit and signals.
  *
- * Exit codes: 0 ok; 1 an input could not be read or output failed (the other inputs are
- * still processed); 2 usage error; 130 / 143 after SIGINT / SIGTERM (the records read so
- * far are still written).
+ * Exit codes of parse: 0 ok; 1 an input could not be read or output failed (the other
+ * inputs are still processed); 2 usage error; 130 / 143 after SIGINT / SIGTERM (the records
+ * read so far are still written).
+ * Of run: 0 after a graceful shutdown (SIGTERM/SIGINT, or idle with --exit-when-idle);
+ * 1 a component failed; 2 configuration issues or a usage error; a second signal exits
+ * at once with 130 / 143. Of validate: 0 valid, 2 issues.
  */
 import { parseArgs } from 'node:util';
 import { parseParseArgs, runParse } from './parse-command';
+import { parseConfigArgs, runService, runValidate } from './run-command';
 import { HELP, packageVersion, USAGE, UsageError } from './usage';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -45,6 +49,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'parse':
       return parseCommand(rest);
+    case 'run':
+      return runCommand(rest);
+    case 'validate':
+      return validateCommand(rest);
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
@@ -75,6 +83,33 @@ async function parseCommand(args: string[]): Promise<number> {
     version: packageVersion(),
   });
   return signal !== undefined ? (SIGNAL_EXIT[signal] ?? 1) : code;
+}
+
+async function validateCommand(args: string[]): Promise<number> {
+  const parsed = parseConfigArgs('validate', args);
+  if (parsed.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  return runValidate(parsed.options, { stdout: process.stdout, stderr: process.stderr });
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const parsed = parseConfigArgs('run', args);
+  if (parsed.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  // The first signal starts a graceful shutdown (exit 0 once it is done); a second one
+  // does not wait.
+  const stop = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (stop.signal.aborted) process.exit(SIGNAL_EXIT[name] ?? 1);
+    stop.abort(name);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return runService(parsed.options, { stdout: process.stdout, stderr: process.stderr, stop: stop.signal });
 }
 
 // Nowhere to report a closed stderr; without a listener its EPIPE would crash the run.

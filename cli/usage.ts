@@ -1,13 +1,13 @@
 /** Usage text, the package version, and the error type for command-line mistakes. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 /** A mistake on the command line: the bin prints the usage line and exits 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export const USAGE = 'usage: kata-otel parse [--output ndjson|otlp-json|table] [--original] [--summary] [--batch-size N] [FILE ...|-]';
+export const USAGE = `usage: kata-otel parse [--output ndjson|otlp-json|table] [--original] [--summary] [--batch-size N] [FILE ...|-]
+       kata-otel run --config FILE [--exit-when-idle]
+       kata-otel validate --config FILE`;
 
 export const HELP = `${USAGE}
        kata-otel help | --help
@@ -24,7 +24,7 @@ continuation is written after 500 ms without new input. Dates without a year (jo
 short format, klog) take the year of the last full timestamp before them, else the year
 that puts them no later than a day after the file's modification time (stdin: now).
 
-options:
+parse options:
   -o, --output FORMAT   ndjson     one JSON object per record (default): timeUnixNano,
                                    observedTimeUnixNano, severityNumber, severityText, body,
                                    eventName, traceId, spanId, attributes, resource
@@ -36,20 +36,21 @@ options:
       --batch-size N    records per ExportLogsServiceRequest for otlp-json (default 512)
   -h, --help            show this help
 
-exit status: 0 done, 1 an input could not be read or the output failed, 2 usage error
+run is the sidecar: it reads a configuration in the OpenTelemetry Collector's shape
+(receivers, processors, exporters, service.pipelines, service.telemetry; \${env:VAR} and
+\${env:VAR:-default} are replaced), runs its pipelines, logs JSON lines on standard error,
+and serves /metrics, /healthz and /readyz (default 127.0.0.1:8888). SIGTERM or SIGINT
+stops it gracefully. validate checks a configuration and prints every issue.
+
+run and validate options:
+  -c, --config FILE     the configuration (YAML)
+      --exit-when-idle  (run) stop once every receiver has read all its input and the
+                        pipelines delivered it (receivers that follow live input never do)
+
+exit status: parse: 0 done, 1 an input could not be read or the output failed, 2 usage error
+             run: 0 stopped gracefully, 1 a component failed, 2 configuration or usage error
+             validate: 0 valid, 2 configuration issues or usage error
 `;
 
-let cachedVersion: string | undefined;
-
-/** The version in package.json (dist/cli/ → ../../package.json). */
-export function packageVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
-      cachedVersion = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-    } catch {
-      cachedVersion = '0.0.0';
-    }
-  }
-  return cachedVersion;
-}
+/** The version in package.json. */
+export { packageVersion } from '../service/build-info';

@@ -12,7 +12,7 @@ import * as protobuf from 'protobufjs';
 import type {
   OtlpJsonAnyValue, OtlpJsonExportLogsServiceRequest, OtlpJsonKeyValue, OtlpJsonLogRecord,
 } from './json-encoding';
-import { OTLP_LOGS_PROTO_FILES, OTLP_NAMES } from './schema';
+import { OTLP_LOGS_PROTO_FILES, OTLP_NAMES, OTLP_TRACE_NAMES, OTLP_TRACES_PROTO_FILES } from './schema';
 
 export interface PbAnyValue {
   stringValue?: string | null;
@@ -263,4 +263,212 @@ export function exportLogsRequestToJson(req: ExportLogsServiceRequest): OtlpJson
     return out;
   });
   return resourceLogs.length > 0 ? { resourceLogs } : {};
+}
+
+// ---- traces --------------------------------------------------------------------------------
+// kata-otel passes traces through untouched: the OTLP receiver decodes an
+// ExportTraceServiceRequest into the object form below and hands it to the trace pipeline,
+// and the exporters re-encode it. Same object-form conventions as the logs types above.
+
+export interface PbSpanEvent {
+  timeUnixNano?: string | null;
+  name?: string | null;
+  attributes?: PbKeyValue[] | null;
+  droppedAttributesCount?: number | null;
+}
+
+export interface PbSpanLink {
+  traceId?: Uint8Array | null;
+  spanId?: Uint8Array | null;
+  traceState?: string | null;
+  attributes?: PbKeyValue[] | null;
+  droppedAttributesCount?: number | null;
+  flags?: number | null;
+}
+
+export interface PbSpanStatus {
+  message?: string | null;
+  /** 0 unset, 1 ok, 2 error. */
+  code?: number | null;
+}
+
+export interface PbSpan {
+  traceId?: Uint8Array | null;
+  spanId?: Uint8Array | null;
+  traceState?: string | null;
+  parentSpanId?: Uint8Array | null;
+  flags?: number | null;
+  name?: string | null;
+  /** 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
+  kind?: number | null;
+  startTimeUnixNano?: string | null;
+  endTimeUnixNano?: string | null;
+  attributes?: PbKeyValue[] | null;
+  droppedAttributesCount?: number | null;
+  events?: PbSpanEvent[] | null;
+  droppedEventsCount?: number | null;
+  links?: PbSpanLink[] | null;
+  droppedLinksCount?: number | null;
+  status?: PbSpanStatus | null;
+}
+
+export interface PbScopeSpans {
+  scope?: PbInstrumentationScope | null;
+  spans?: PbSpan[] | null;
+  schemaUrl?: string | null;
+}
+
+export interface PbResourceSpans {
+  resource?: PbResource | null;
+  scopeSpans?: PbScopeSpans[] | null;
+  schemaUrl?: string | null;
+}
+
+export interface ExportTraceServiceRequest {
+  resourceSpans?: PbResourceSpans[] | null;
+}
+
+export interface ExportTracePartialSuccess {
+  rejectedSpans?: string | null;
+  errorMessage?: string | null;
+}
+
+export interface ExportTraceServiceResponse {
+  /** Unset on full success. */
+  partialSuccess?: ExportTracePartialSuccess | null;
+}
+
+/** A fresh Root holding common, resource, trace and the trace service, resolved. */
+export function buildOtlpTracesRoot(): protobuf.Root {
+  const root = new protobuf.Root();
+  for (const text of OTLP_TRACES_PROTO_FILES) protobuf.parse(text, root);
+  root.resolveAll();
+  return root;
+}
+
+export const otlpTracesRoot: protobuf.Root = buildOtlpTracesRoot();
+export const ExportTraceServiceRequestType: protobuf.Type = otlpTracesRoot.lookupType(OTLP_TRACE_NAMES.EXPORT_TRACE_REQUEST);
+export const ExportTraceServiceResponseType: protobuf.Type = otlpTracesRoot.lookupType(OTLP_TRACE_NAMES.EXPORT_TRACE_RESPONSE);
+export const TracesDataType: protobuf.Type = otlpTracesRoot.lookupType(OTLP_TRACE_NAMES.TRACES_DATA);
+export const TraceService: protobuf.Service = otlpTracesRoot.lookupService(OTLP_TRACE_NAMES.TRACE_SERVICE);
+
+export function encodeExportTraceRequest(req: ExportTraceServiceRequest): Uint8Array {
+  return ExportTraceServiceRequestType.encode(ExportTraceServiceRequestType.fromObject(req as Record<string, unknown>)).finish();
+}
+
+/** Throws on malformed input. Bytes come back as Buffers when `bytes` is a Buffer. */
+export function decodeExportTraceRequest(bytes: Uint8Array): ExportTraceServiceRequest {
+  const msg = ExportTraceServiceRequestType.decode(bytes);
+  return ExportTraceServiceRequestType.toObject(msg, TO_OBJECT) as ExportTraceServiceRequest;
+}
+
+export function encodeExportTraceResponse(res: ExportTraceServiceResponse): Uint8Array {
+  return ExportTraceServiceResponseType.encode(ExportTraceServiceResponseType.fromObject(res as Record<string, unknown>)).finish();
+}
+
+export function decodeExportTraceResponse(bytes: Uint8Array): ExportTraceServiceResponse {
+  const msg = ExportTraceServiceResponseType.decode(bytes);
+  return ExportTraceServiceResponseType.toObject(msg, TO_OBJECT) as ExportTraceServiceResponse;
+}
+
+// ---- OTLP/JSON ↔ object form, for any OTLP message type --------------------------------------
+// Driven by the schema, so one pair of functions serves logs, traces and their responses.
+// The only departures of OTLP/JSON from the proto3 JSON mapping that need work here are the
+// hex ids; the rest (int64 as strings or numbers, enums as integers, unknown keys ignored,
+// "NaN"/"Infinity" doubles, base64 for other bytes) is what protobufjs fromObject/toObject do.
+
+/** Bytes fields that OTLP/JSON writes as hex (trace_id, span_id, parent_span_id). */
+const HEX_ID_FIELDS: ReadonlySet<string> = new Set(['traceId', 'spanId', 'parentSpanId']);
+
+/** Whether a message type holds a hex id field somewhere below it (memoised per type). */
+const holdsHexIds = new WeakMap<protobuf.Type, boolean>();
+
+function typeHoldsHexIds(type: protobuf.Type, visiting: Set<protobuf.Type> = new Set()): boolean {
+  const known = holdsHexIds.get(type);
+  if (known !== undefined) return known;
+  if (visiting.has(type)) return false; // recursive types (AnyValue) are decided by their other paths
+  visiting.add(type);
+  let found = false;
+  for (const field of type.fieldsArray) {
+    if (field.type === 'bytes' && HEX_ID_FIELDS.has(field.name)) found = true;
+    else if (field.resolvedType instanceof protobuf.Type && typeHoldsHexIds(field.resolvedType, visiting)) found = true;
+  }
+  visiting.delete(type);
+  holdsHexIds.set(type, found);
+  return found;
+}
+
+/** Thrown for an OTLP/JSON document that cannot be mapped onto the schema. */
+export class OtlpJsonError extends Error {
+  override readonly name = 'OtlpJsonError';
+}
+
+function jsonHexToBytes(hex: string, path: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new OtlpJsonError(`${path}: not a hex string`);
+  return Buffer.from(hex, 'hex');
+}
+
+function idsFromHex(type: protobuf.Type, obj: Record<string, unknown>, path: string): void {
+  for (const field of type.fieldsArray) {
+    const v = obj[field.name];
+    if (v == null) continue;
+    const sub = field.resolvedType;
+    if (sub instanceof protobuf.Type) {
+      if (!typeHoldsHexIds(sub)) continue;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const e: unknown = v[i];
+          if (e !== null && typeof e === 'object') idsFromHex(sub, e as Record<string, unknown>, `${path}.${field.name}[${i}]`);
+        }
+      } else if (typeof v === 'object') {
+        idsFromHex(sub, v as Record<string, unknown>, `${path}.${field.name}`);
+      }
+    } else if (field.type === 'bytes' && HEX_ID_FIELDS.has(field.name) && typeof v === 'string') {
+      obj[field.name] = jsonHexToBytes(v, `${path}.${field.name}`);
+    }
+  }
+}
+
+/**
+ * A parsed OTLP/JSON document of message `type` → object form (64-bit integers as decimal
+ * strings, enums as numbers, bytes as Buffers). Mutates `json` (hex ids are replaced by
+ * bytes). Throws OtlpJsonError or the TypeError of protobufjs (`.resourceLogs: array
+ * expected`) when the document does not fit the schema; messages never quote the input.
+ */
+export function otlpObjectFromJson<T>(type: protobuf.Type, json: unknown): T {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new OtlpJsonError(`${type.name}: object expected`);
+  idsFromHex(type, json as Record<string, unknown>, type.name);
+  return type.toObject(type.fromObject(json as Record<string, unknown>), TO_OBJECT) as T;
+}
+
+function idsToHex(type: protobuf.Type, obj: Record<string, unknown>): void {
+  for (const field of type.fieldsArray) {
+    const v = obj[field.name];
+    if (v == null) continue;
+    const sub = field.resolvedType;
+    if (sub instanceof protobuf.Type) {
+      if (!typeHoldsHexIds(sub)) continue;
+      if (Array.isArray(v)) for (const e of v) idsToHex(sub, e as Record<string, unknown>);
+      else idsToHex(sub, v as Record<string, unknown>);
+    } else if (field.type === 'bytes' && HEX_ID_FIELDS.has(field.name) && typeof v === 'string') {
+      obj[field.name] = Buffer.from(v, 'base64').toString('hex');
+    }
+  }
+}
+
+const TO_JSON: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: String, json: true };
+
+/** Object form of message `type` → OTLP/JSON value (ids in hex, other bytes base64; fields absent from `obj` stay absent). */
+export function otlpObjectToJson(type: protobuf.Type, obj: object): Record<string, unknown> {
+  const json = type.toObject(type.fromObject(obj as Record<string, unknown>), TO_JSON);
+  idsToHex(type, json);
+  return json;
+}
+
+export function exportTraceRequestFromJson(json: unknown): ExportTraceServiceRequest {
+  return otlpObjectFromJson<ExportTraceServiceRequest>(ExportTraceServiceRequestType, json);
+}
+
+export function exportTraceRequestToJson(req: ExportTraceServiceRequest): Record<string, unknown> {
+  return otlpObjectToJson(ExportTraceServiceRequestType, req);
 }

@@ -181,3 +181,135 @@ export const OTLP_NAMES = {
 
 /** gRPC method path of LogsService.Export. */
 export const LOGS_EXPORT_METHOD_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+
+// ---- traces ------------------------------------------------------------------------------
+// Written from the field numbers of opentelemetry-proto v1.x trace/v1/trace.proto and
+// collector/trace/v1/trace_service.proto. kata-otel passes traces through untouched, so the
+// schema only has to decode and re-encode them losslessly.
+
+export const TRACE_PROTO = `
+syntax = "proto3";
+package opentelemetry.proto.trace.v1;
+
+message TracesData {
+  repeated ResourceSpans resource_spans = 1;
+}
+
+message ResourceSpans {
+  .opentelemetry.proto.resource.v1.Resource resource = 1;
+  repeated ScopeSpans scope_spans = 2;
+  string schema_url = 3;
+  reserved 1000;
+}
+
+message ScopeSpans {
+  .opentelemetry.proto.common.v1.InstrumentationScope scope = 1;
+  repeated Span spans = 2;
+  string schema_url = 3;
+}
+
+message Span {
+  bytes trace_id = 1;
+  bytes span_id = 2;
+  string trace_state = 3;
+  bytes parent_span_id = 4;
+  // Low byte: W3C trace flags; bits 8 and 9: whether the parent is known to be remote.
+  fixed32 flags = 16;
+  string name = 5;
+
+  enum SpanKind {
+    SPAN_KIND_UNSPECIFIED = 0;
+    SPAN_KIND_INTERNAL = 1;
+    SPAN_KIND_SERVER = 2;
+    SPAN_KIND_CLIENT = 3;
+    SPAN_KIND_PRODUCER = 4;
+    SPAN_KIND_CONSUMER = 5;
+  }
+
+  SpanKind kind = 6;
+  fixed64 start_time_unix_nano = 7;
+  fixed64 end_time_unix_nano = 8;
+  repeated .opentelemetry.proto.common.v1.KeyValue attributes = 9;
+  uint32 dropped_attributes_count = 10;
+
+  message Event {
+    fixed64 time_unix_nano = 1;
+    string name = 2;
+    repeated .opentelemetry.proto.common.v1.KeyValue attributes = 3;
+    uint32 dropped_attributes_count = 4;
+  }
+
+  repeated Event events = 11;
+  uint32 dropped_events_count = 12;
+
+  message Link {
+    bytes trace_id = 1;
+    bytes span_id = 2;
+    string trace_state = 3;
+    repeated .opentelemetry.proto.common.v1.KeyValue attributes = 4;
+    uint32 dropped_attributes_count = 5;
+    fixed32 flags = 6;
+  }
+
+  repeated Link links = 13;
+  uint32 dropped_links_count = 14;
+  Status status = 15;
+}
+
+message Status {
+  reserved 1;
+  string message = 2;
+
+  enum StatusCode {
+    STATUS_CODE_UNSET = 0;
+    STATUS_CODE_OK = 1;
+    STATUS_CODE_ERROR = 2;
+  }
+
+  StatusCode code = 3;
+}
+
+enum SpanFlags {
+  SPAN_FLAGS_DO_NOT_USE = 0;
+  SPAN_FLAGS_TRACE_FLAGS_MASK = 0x000000FF;
+  SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK = 0x00000100;
+  SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK = 0x00000200;
+}
+`;
+
+export const TRACE_SERVICE_PROTO = `
+syntax = "proto3";
+package opentelemetry.proto.collector.trace.v1;
+
+service TraceService {
+  rpc Export(ExportTraceServiceRequest) returns (ExportTraceServiceResponse) {}
+}
+
+message ExportTraceServiceRequest {
+  repeated .opentelemetry.proto.trace.v1.ResourceSpans resource_spans = 1;
+}
+
+message ExportTraceServiceResponse {
+  // Unset on full success.
+  ExportTracePartialSuccess partial_success = 1;
+}
+
+message ExportTracePartialSuccess {
+  int64 rejected_spans = 1;
+  string error_message = 2;
+}
+`;
+
+/** Common, resource, trace and the trace collector service, in an order that needs no imports. */
+export const OTLP_TRACES_PROTO_FILES: readonly string[] = [COMMON_PROTO, RESOURCE_PROTO, TRACE_PROTO, TRACE_SERVICE_PROTO];
+
+export const OTLP_TRACE_NAMES = {
+  EXPORT_TRACE_REQUEST: 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest',
+  EXPORT_TRACE_RESPONSE: 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse',
+  TRACE_SERVICE: 'opentelemetry.proto.collector.trace.v1.TraceService',
+  TRACES_DATA: 'opentelemetry.proto.trace.v1.TracesData',
+  SPAN: 'opentelemetry.proto.trace.v1.Span',
+} as const;
+
+/** gRPC method path of TraceService.Export. */
+export const TRACES_EXPORT_METHOD_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';

@@ -773,6 +773,50 @@ export const ATTR_LOG_FILE_PATH = 'log.file.path' as const;
 export const ATTR_LOG_RECORD_ORIGINAL = 'log.record.original' as const;
 
 /**
+ * The address of the syslog sender a record was received from.
+ *
+ * OpenTelemetry attribute. Type: `string`. OpenTelemetry stability: stable. Placement: attribute.
+ * Requirement level: conditionally_required: When the record arrived over the network (syslog
+ * receiver).. Used by: receivers.
+ */
+export const ATTR_NETWORK_PEER_ADDRESS = 'network.peer.address' as const;
+
+/**
+ * The source port of the syslog sender a record was received from.
+ *
+ * OpenTelemetry attribute. Type: `int`. OpenTelemetry stability: stable. Placement: attribute.
+ * Requirement level: conditionally_required: When the record arrived over the network (syslog
+ * receiver).. Used by: receivers.
+ */
+export const ATTR_NETWORK_PEER_PORT = 'network.peer.port' as const;
+
+/**
+ * The transport a syslog message arrived on, `tcp` or `udp`.
+ *
+ * OpenTelemetry attribute. Type: `string`. OpenTelemetry stability: stable. Placement: attribute.
+ * Requirement level: conditionally_required: When the record arrived over the network (syslog
+ * receiver).. Used by: receivers.
+ */
+export const ATTR_NETWORK_TRANSPORT = 'network.transport' as const;
+
+/**
+ * The instrumentation scope of a record received over OTLP, kept as an attribute because
+ * kata-otel's record model has no scope (the OTLP rule for non-OTLP formats).
+ *
+ * OpenTelemetry attribute. Type: `string`. OpenTelemetry stability: stable. Placement: attribute.
+ * Requirement level: recommended. Used by: receivers.
+ */
+export const ATTR_OTEL_SCOPE_NAME = 'otel.scope.name' as const;
+
+/**
+ * The version of the instrumentation scope of a record received over OTLP.
+ *
+ * OpenTelemetry attribute. Type: `string`. OpenTelemetry stability: stable. Placement: attribute.
+ * Requirement level: recommended. Used by: receivers.
+ */
+export const ATTR_OTEL_SCOPE_VERSION = 'otel.scope.version' as const;
+
+/**
  * The emitter's process id: the `pid` field (a string in slog JSON, converted), or `ident[pid]` of
  * a syslog/journal envelope. For guest components it is a guest pid.
  *
@@ -910,6 +954,11 @@ export const OTEL_REUSED_ATTRIBUTE_KEYS: readonly string[] = Object.freeze([
   ATTR_K8S_POD_UID,
   ATTR_LOG_FILE_PATH,
   ATTR_LOG_RECORD_ORIGINAL,
+  ATTR_NETWORK_PEER_ADDRESS,
+  ATTR_NETWORK_PEER_PORT,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_OTEL_SCOPE_NAME,
+  ATTR_OTEL_SCOPE_VERSION,
   ATTR_PROCESS_PID,
   ATTR_SECURITY_RULE_CATEGORY,
   ATTR_SECURITY_RULE_DESCRIPTION,
@@ -989,6 +1038,11 @@ export const ATTRIBUTE_VALUE_TYPES: Readonly<Record<string, AttributeValueType>>
   'kata.syslog.structured_data': 'string',
   'log.file.path': 'string',
   'log.record.original': 'string',
+  'network.peer.address': 'string',
+  'network.peer.port': 'int',
+  'network.transport': 'string',
+  'otel.scope.name': 'string',
+  'otel.scope.version': 'string',
   'process.pid': 'int',
   'security_rule.category': 'string',
   'security_rule.description': 'string',

@@ -28,7 +28,7 @@ export const OTEL_REUSED_NAMESPACES: readonly string[] = [
   'container', 'k8s', 'process', 'host', 'service', 'log', 'exception', 'code', 'error', 'security_rule',
 ];
 export const REUSED_PLACEMENTS: readonly string[] = ['resource', 'attribute'];
-export const REUSED_USERS: readonly string[] = ['parser', 'detection'];
+export const REUSED_USERS: readonly string[] = ['parser', 'receivers', 'detection'];
 
 const NAME_HINT = 'use lowercase letters and digits, single dots between namespaces and single underscores between words, e.g. kata.sandbox.id';
 const STABILITY_HINT = `add stability: development (one of ${STABILITY_LEVELS.join(', ')})`;
@@ -443,7 +443,7 @@ class Checker {
       this.add(f, 'reused', r.id, 'reused-placement', 'placement must be resource or attribute', 'add placement: attribute (or resource)');
     }
     if (r.usedBy.length === 0 || r.usedBy.some((u) => !REUSED_USERS.includes(u))) {
-      this.add(f, 'reused', r.id, 'reused-used-by', `used_by must list some of ${REUSED_USERS.join(', ')}`, 'add used_by: [parser] or [detection]');
+      this.add(f, 'reused', r.id, 'reused-used-by', `used_by must list some of ${REUSED_USERS.join(', ')}`, 'add used_by: [parser], [receivers] or [detection]');
     }
   }
 }

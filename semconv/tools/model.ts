@@ -353,7 +353,7 @@ class Reader {
     let usedBy: string[] = [];
     if (Array.isArray(usedByRaw) && usedByRaw.every((u) => typeof u === 'string')) usedBy = usedByRaw as string[];
     else if (usedByRaw !== undefined) {
-      this.issue('reused', id, 'schema', '"used_by" must be a list of strings', 'write used_by: [parser] or [detection]');
+      this.issue('reused', id, 'schema', '"used_by" must be a list of strings', 'write used_by: [parser], [receivers] or [detection]');
     }
     const t = r['type'];
     if (t !== undefined && typeof t !== 'string') {

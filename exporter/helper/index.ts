@@ -1,0 +1,13 @@
+export { backoffDelayMs, MAX_THROTTLE_MS } from './backoff';
+export type { RetryConfig, TlsClientConfig } from './config';
+export { duration, headersSchema, parseDurationMs, retryOnFailureSchema, tlsClientSchema, validateRetry, validateTls } from './config';
+export { countSpans, LogsExporter, TracesExporter } from './exporters';
+export { buildLogsRequest, encodeLogsRequest, SCOPE_NAME, SCOPE_VERSION } from './logs-encoding';
+export type { ExporterMetrics } from './metrics';
+export { exporterMetrics } from './metrics';
+export type { SendOutcome } from './outcome';
+export { classifyGrpcError, classifyHttpFailure, encodeRpcStatus, GrpcCode, parseRetryAfter } from './outcome';
+export type { ExporterSender, QueuedExporterOptions } from './queued-exporter';
+export { QueuedExporter, queueFilePath } from './queued-exporter';
+export type { Signal, SignalName } from './signals';
+export { LOGS_SIGNAL, TRACES_SIGNAL } from './signals';

@@ -1,0 +1,4 @@
+export type { OtlpExporterConfig } from './config';
+export { grpcTarget, otlpExporterConfigSchema, validateOtlpExporterConfig } from './config';
+export { otlpExporterFactory } from './factory';
+export { GrpcSender } from './grpc-sender';

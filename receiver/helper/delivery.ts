@@ -1,0 +1,93 @@
+/**
+ * Hands a batch to the next consumer and keeps it until it is taken, as the consumer
+ * contract asks: a PermanentError means the data will never be accepted (count it as
+ * refused, acknowledge the source, go on); any other rejection means "not now", so the
+ * receiver keeps the batch, stops reading (the caller awaits this), and retries with
+ * exponential backoff and full jitter, honouring a RetryableError's `retryAfterMs`.
+ * A retry is never counted as a drop.
+ */
+import { isPermanent, RetryableError } from '../../component/errors';
+import type { LogsConsumer } from '../../consumer/consumer';
+import type { LogRecord } from '../../pdata/log-record';
+import type { ReceiverMetrics } from './metrics';
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 5000 };
+
+/** Thrown by `deliver` when the receiver is stopping while the batch is still not accepted. */
+export class DeliveryAborted extends Error {
+  constructor() {
+    super('delivery abandoned: the receiver is shutting down');
+    this.name = 'DeliveryAborted';
+  }
+}
+
+export type DeliveryOutcome = 'accepted' | 'refused';
+
+/** Resolves after `ms`, or early (without rejecting) when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve();
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface DeliverOptions {
+  signal: AbortSignal;
+  metrics: ReceiverMetrics;
+  backoff?: BackoffOptions;
+  /** Called once each time the consumer starts refusing (so a receiver can log and pause). */
+  onBackpressure?: (err: unknown) => void;
+  /** Called when the consumer accepts again after refusing. */
+  onRecovered?: () => void;
+}
+
+/** A copy that shares nothing mutable with `r` (the interned resource is read-only and shared). */
+export function cloneRecord(r: LogRecord): LogRecord {
+  return { ...r, attributes: { ...r.attributes } };
+}
+
+/**
+ * Delivers `records` (which the caller must not touch afterwards). Resolves 'accepted' or
+ * 'refused' (permanent); throws DeliveryAborted when `signal` aborts before acceptance.
+ */
+export async function deliver(next: LogsConsumer, records: LogRecord[], opts: DeliverOptions): Promise<DeliveryOutcome> {
+  const backoff = opts.backoff ?? DEFAULT_BACKOFF;
+  let attempt = 0;
+  const n = records.length;
+  for (;;) {
+    if (opts.signal.aborted) throw new DeliveryAborted();
+    try {
+      // The consumer owns what it is given (it may parse in place), so each attempt gets a
+      // copy and the receiver's originals stay as read, ready for the next attempt.
+      await next.consumeLogs(records.map(cloneRecord));
+      opts.metrics.accepted(n);
+      if (attempt > 0) opts.onRecovered?.();
+      return 'accepted';
+    } catch (err) {
+      if (isPermanent(err)) {
+        opts.metrics.refused(n, err);
+        if (attempt > 0) opts.onRecovered?.();
+        return 'refused';
+      }
+      if (attempt === 0) opts.onBackpressure?.(err);
+      opts.metrics.retried(n);
+      const cap = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt, 20));
+      const hinted = err instanceof RetryableError && err.retryAfterMs !== undefined ? err.retryAfterMs : 0;
+      attempt++;
+      await sleep(Math.max(hinted, Math.random() * cap), opts.signal);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export { syslogReceiverFactory } from './factory';
+export { syslogConfigSchema } from './config';
+export type { SyslogConfig } from './config';
+export { SyslogReceiver } from './syslog';
+export { hasValidPri, SyslogFramer } from './framing';
