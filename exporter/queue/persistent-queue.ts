@@ -62,6 +62,13 @@ interface Waiter extends Pending {
 const SCHEMA_VERSION = '1';
 /** Free pages above this are given back to the filesystem. */
 const VACUUM_THRESHOLD_BYTES = 8 * 1024 * 1024;
+/**
+ * Pages freed per step. One incremental_vacuum over the hundreds of MiB a drained backlog
+ * leaves blocks the event loop for 0.2–0.5 s (every receiver, the telemetry endpoint, the
+ * exports); steps of 4 MiB (at 4 KiB pages) take a few milliseconds each, with the event
+ * loop free in between.
+ */
+const VACUUM_STEP_PAGES = 1024;
 
 export class PersistentQueue {
   private readonly db: Database.Database;
@@ -78,6 +85,7 @@ export class PersistentQueue {
   private dataWaiters: Array<() => void> = [];
   private readonly checkpointTimer: NodeJS.Timeout;
   private closed = false;
+  private vacuuming = false;
 
   private constructor(
     private readonly opts: PersistentQueueOptions,
@@ -306,10 +314,34 @@ export class PersistentQueue {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
       const pageSize = this.db.pragma('page_size', { simple: true }) as number;
       const free = this.db.pragma('freelist_count', { simple: true }) as number;
-      if (free * pageSize > VACUUM_THRESHOLD_BYTES && free * pageSize > this.bytes) this.db.pragma('incremental_vacuum');
+      if (!this.vacuuming && free * pageSize > VACUUM_THRESHOLD_BYTES && free * pageSize > this.bytes) {
+        this.vacuuming = true;
+        this.vacuumStep(free);
+      }
     } catch (err) {
       this.opts.logger.warn('exporter queue maintenance failed', { path: this.opts.path, error: (err as Error).message });
     }
+  }
+
+  /**
+   * Gives `pages` free pages back, VACUUM_STEP_PAGES at a time, yielding to the event loop
+   * between steps (what was free when maintenance began, as one incremental_vacuum did).
+   */
+  private vacuumStep(pages: number): void {
+    if (this.closed) {
+      this.vacuuming = false;
+      return;
+    }
+    try {
+      this.db.pragma(`incremental_vacuum(${Math.min(pages, VACUUM_STEP_PAGES)})`);
+      if (pages > VACUUM_STEP_PAGES) {
+        setImmediate(() => this.vacuumStep(pages - VACUUM_STEP_PAGES));
+        return;
+      }
+    } catch (err) {
+      this.opts.logger.warn('exporter queue maintenance failed', { path: this.opts.path, error: (err as Error).message });
+    }
+    this.vacuuming = false;
   }
 }
 

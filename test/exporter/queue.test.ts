@@ -145,4 +145,23 @@ describe('exporter queue: PersistentQueue', function () {
     assert.equal(statSync(`${path}-wal`).size, 0, 'checkpoint(TRUNCATE) emptied the WAL');
     q.close();
   });
+
+  it('gives the space of a drained backlog back in steps, never blocking the event loop for long', async () => {
+    const { statSync } = await import('node:fs');
+    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const path = join(tempDir('queue'), 'q.sqlite');
+    const q = PersistentQueue.open(options(path, { maxBytes: 256 * 1024 * 1024, checkpointIntervalMs: 300 }));
+    for (let i = 0; i < 128; i++) await q.enqueue(payload(i, 1024 * 1024), 1);
+    for (let head = q.peek(8 * 1024 * 1024); head.length > 0; head = q.peek(8 * 1024 * 1024)) q.remove(head);
+    assert.ok(statSync(path).size > 100 * 1024 * 1024);
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const t0 = Date.now();
+    while (statSync(path).size > 16 * 1024 * 1024 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    delay.disable();
+    q.close();
+    assert.ok(statSync(path).size <= 16 * 1024 * 1024, `the file shrank (${statSync(path).size} bytes)`);
+    const maxMs = delay.max / 1e6;
+    assert.ok(maxMs < 120, `the event loop was never blocked for long (longest ${maxMs.toFixed(0)} ms)`);
+  });
 });
