@@ -32,17 +32,26 @@ function digitsAt(text: string, at: number, count: number): number {
 export function parseTimestamp(text: string): string {
   const n = text.length;
   if (n < 19) return '';
-  const sep = text.charCodeAt(10);
-  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 32)) return '';
-  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return '';
-  const year = digitsAt(text, 0, 4);
-  const month = digitsAt(text, 5, 2);
-  const day = digitsAt(text, 8, 2);
-  const hour = digitsAt(text, 11, 2);
-  const minute = digitsAt(text, 14, 2);
-  const second = digitsAt(text, 17, 2);
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return '';
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return '';
+  // Records come in time order: most share their second with the one before.
+  let base: number;
+  if (lastSecondText !== '' && text.startsWith(lastSecondText)) {
+    base = lastSecond;
+  } else {
+    const sep = text.charCodeAt(10);
+    if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 32)) return '';
+    if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return '';
+    const year = digitsAt(text, 0, 4);
+    const month = digitsAt(text, 5, 2);
+    const day = digitsAt(text, 8, 2);
+    const hour = digitsAt(text, 11, 2);
+    const minute = digitsAt(text, 14, 2);
+    const second = digitsAt(text, 17, 2);
+    if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return '';
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return '';
+    base = Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
+    lastSecondText = text.slice(0, 19);
+    lastSecond = base;
+  }
   let i = 19;
   let fraction = '';
   const dot = text.charCodeAt(i);
@@ -69,10 +78,14 @@ export function parseTimestamp(text: string): string {
       return '';
     }
   }
-  const seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - offset;
+  const seconds = base - offset;
   if (seconds < 0) return '';
   return nanosFromParts(seconds, fraction);
 }
+
+/** The date and time to the second (`YYYY-MM-DDTHH:MM:SS`) parseTimestamp read last, and its value. */
+let lastSecondText = '';
+let lastSecond = 0;
 
 /** `seconds` since the epoch (an integer) plus up to 9 fractional digits, as a decimal ns string. */
 export function nanosFromParts(seconds: number, fraction: string): string {
@@ -80,6 +93,32 @@ export function nanosFromParts(seconds: number, fraction: string): string {
   if (seconds === 0 && fraction === '') return '0';
   const frac = fraction.length >= 9 ? fraction.slice(0, 9) : (fraction + '000000000').slice(0, 9);
   return seconds === 0 ? String(Number(frac)) : String(seconds) + frac;
+}
+
+const TEN_DIGITS = /^\d{10}$/;
+let msPrefix = '\u0000';
+let msPrefixValue = 0;
+
+/**
+ * `Number(ns.slice(0, -6))`: whole milliseconds of a decimal ns string. Consecutive records
+ * mostly share their second, so the seconds of the last 19-digit time are kept.
+ */
+export function millisFromNanos(ns: string): number {
+  if (ns.length === 19) {
+    const a = ns.charCodeAt(10) - 48;
+    const b = ns.charCodeAt(11) - 48;
+    const c = ns.charCodeAt(12) - 48;
+    if (a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9) {
+      if (ns.startsWith(msPrefix)) return msPrefixValue + a * 100 + b * 10 + c;
+      const prefix = ns.slice(0, 10);
+      if (TEN_DIGITS.test(prefix)) {
+        msPrefix = prefix;
+        msPrefixValue = Number(prefix) * 1000;
+        return msPrefixValue + a * 100 + b * 10 + c;
+      }
+    }
+  }
+  return Number(ns.slice(0, -6));
 }
 
 /** Milliseconds since the epoch (may carry a fraction) to a ns string, for clocks such as Date.now(). */

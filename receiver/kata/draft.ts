@@ -1,22 +1,37 @@
 /**
  * The record under construction while one entry is parsed. Format parsers write into it;
  * `finishDraft` turns it into the LogRecord with an interned resource.
+ *
+ * Attributes are gathered in two arrays (keys in insertion order, values beside them) and
+ * become the record's attribute object only in `finishDraft`. The object's key order is
+ * the insertion order, as if each attribute had been assigned to it directly; what is
+ * saved is the engine work of a property lookup on objects of thousands of different
+ * shapes (agent JSON writes its keys in random order) at every read and write while
+ * parsing. Keys are compared with `===`: they are string constants or come from
+ * `fieldKey`, so the comparison is by identity.
  */
-import type { Attributes, LogRecord } from '../../pdata/log-record';
+import type { AttributeValue, Attributes, LogRecord } from '../../pdata/log-record';
 import { Severity } from '../../pdata/log-record';
 import type { Component, HypervisorType, LogFormat } from './keys';
 import { K } from './keys';
 
 export interface Draft {
   record: LogRecord;
-  attrs: Attributes;
+  /**
+   * Attribute keys in insertion order; `vals[i]` is the value of `keys[i]`. Only the first
+   * `n` entries count: the arrays are reused from record to record.
+   */
+  keys: string[];
+  vals: AttributeValue[];
+  n: number;
   component: Component;
   /** service.name when the emitter is known more precisely than its component. */
   service: string;
   host: string;
   format: LogFormat;
   status: '' | 'partial' | 'failed';
-  errors: string[];
+  /** Why the record is damaged, or null while it is not. */
+  errors: string[] | null;
   /** Time and level seen so far, so a relay can move them to kata.relay.*. */
   timeText: string;
 }
@@ -24,21 +39,88 @@ export interface Draft {
 export function newDraft(record: LogRecord): Draft {
   return {
     record,
-    attrs: record.attributes,
+    keys: [],
+    vals: [],
+    n: 0,
     component: 'unknown',
     service: '',
     host: '',
     format: 'unknown',
     status: '',
-    errors: [],
+    errors: null,
     timeText: '',
   };
+}
+
+/**
+ * Makes `d` the draft of a new record. Its attribute arrays are kept for reuse unless
+ * `keepArrays` is false (something still holds them: a twin snapshot).
+ */
+export function resetDraft(d: Draft, record: LogRecord, keepArrays: boolean): void {
+  d.record = record;
+  if (!keepArrays) {
+    d.keys = [];
+    d.vals = [];
+  }
+  d.n = 0;
+  d.component = 'unknown';
+  d.service = '';
+  d.host = '';
+  d.format = 'unknown';
+  d.status = '';
+  d.errors = null;
+  d.timeText = '';
+}
+
+/** The value of an attribute, or undefined when it is not set. */
+export function getAttr(d: Draft, key: string): AttributeValue | undefined {
+  const keys = d.keys;
+  for (let i = 0; i < d.n; i++) {
+    if (keys[i] === key) return d.vals[i];
+  }
+  return undefined;
+}
+
+export function hasAttr(d: Draft, key: string): boolean {
+  const keys = d.keys;
+  for (let i = 0; i < d.n; i++) {
+    if (keys[i] === key) return true;
+  }
+  return false;
+}
+
+/** Sets an attribute: in place when it is set already, else after the others. */
+export function setAttr(d: Draft, key: string, value: AttributeValue): void {
+  const keys = d.keys;
+  const n = d.n;
+  for (let i = 0; i < n; i++) {
+    if (keys[i] === key) {
+      d.vals[i] = value;
+      return;
+    }
+  }
+  keys[n] = key;
+  d.vals[n] = value;
+  d.n = n + 1;
+}
+
+/** Sets an attribute that is not set yet; keeps the first value otherwise. */
+export function setAttrOnce(d: Draft, key: string, value: AttributeValue): void {
+  const keys = d.keys;
+  const n = d.n;
+  for (let i = 0; i < n; i++) {
+    if (keys[i] === key) return;
+  }
+  keys[n] = key;
+  d.vals[n] = value;
+  d.n = n + 1;
 }
 
 /** Marks the draft damaged; `failed` outranks `partial`. */
 export function markDamaged(d: Draft, status: 'partial' | 'failed', why: string): void {
   if (d.status !== 'failed') d.status = status;
-  if (d.errors.length < 4 && !d.errors.includes(why)) d.errors.push(why);
+  const errors = (d.errors ??= []);
+  if (errors.length < 4 && !errors.includes(why)) errors.push(why);
 }
 
 export function setSeverity(d: Draft, number: number, text: string): void {
@@ -47,7 +129,33 @@ export function setSeverity(d: Draft, number: number, text: string): void {
 }
 
 export function setHypervisor(d: Draft, type: HypervisorType): void {
-  if (d.attrs[K.HYPERVISOR_TYPE] === undefined) d.attrs[K.HYPERVISOR_TYPE] = type;
+  setAttrOnce(d, K.HYPERVISOR_TYPE, type);
+}
+
+/**
+ * A plain object (its prototype is Object.prototype, like `{}`'s), made by a constructor so
+ * the engine gives it room for a record's attributes inside the object itself instead of
+ * growing a separate property store as they are added.
+ */
+const AttributeObject = function AttributeObject(this: Attributes): void {} as unknown as new () => Attributes;
+AttributeObject.prototype = Object.prototype;
+
+/** An empty attribute object (see AttributeObject). */
+export function newAttributes(): Attributes {
+  return new AttributeObject();
+}
+
+/** The attribute object of the first `n` keys and values, keys in that order. */
+export function buildAttributes(keys: readonly string[], vals: readonly AttributeValue[], n: number): Attributes {
+  const a = new AttributeObject();
+  // The first few stores each have a site of their own: those see few (shape, key) pairs
+  // and stay fast, where one site for all of them would see every shape there is.
+  if (n > 0) a[keys[0]!] = vals[0]!;
+  if (n > 1) a[keys[1]!] = vals[1]!;
+  if (n > 2) a[keys[2]!] = vals[2]!;
+  if (n > 3) a[keys[3]!] = vals[3]!;
+  for (let i = 4; i < n; i++) a[keys[i]!] = vals[i]!;
+  return a;
 }
 
 /** What beginRelay saved of the wrapping record, for endRelay. */
@@ -63,14 +171,14 @@ export interface RelaySaved {
  */
 export function beginRelay(d: Draft): RelaySaved {
   const saved: RelaySaved = { time: d.record.timeUnixNano, component: d.component, service: d.service };
-  const depth = (d.attrs[K.RELAY_DEPTH] as number | undefined) ?? 0;
+  const depth = (getAttr(d, K.RELAY_DEPTH) as number | undefined) ?? 0;
   if (depth === 0) {
-    if (d.timeText !== '') d.attrs[K.RELAY_TIME] = d.timeText;
-    if (d.record.severityText !== '') d.attrs[K.RELAY_SEVERITY_TEXT] = d.record.severityText;
-    d.attrs[K.RELAY_COMPONENT] = d.component;
-    d.attrs[K.RELAY_FORMAT] = d.format;
+    if (d.timeText !== '') setAttr(d, K.RELAY_TIME, d.timeText);
+    if (d.record.severityText !== '') setAttr(d, K.RELAY_SEVERITY_TEXT, d.record.severityText);
+    setAttr(d, K.RELAY_COMPONENT, d.component);
+    setAttr(d, K.RELAY_FORMAT, d.format);
   }
-  d.attrs[K.RELAY_DEPTH] = depth + 1;
+  setAttr(d, K.RELAY_DEPTH, depth + 1);
   // The inner record names its own emitter; endRelay falls back to the wrapper's when it does not.
   d.component = 'unknown';
   d.record.severityNumber = Severity.UNSPECIFIED;
@@ -95,21 +203,21 @@ export function endRelay(d: Draft, saved: RelaySaved): void {
 const resources = new Map<string, Readonly<Attributes>>();
 const MAX_INTERNED = 4096;
 
-/** One frozen resource object per (service, host), so exporters can group by identity. */
-let lastService = '';
-let lastHost = '';
-let lastResource: Readonly<Attributes> | undefined;
+/**
+ * One frozen resource object per (service, host), so exporters can group by identity.
+ * Records interleave a handful of emitters, so the last few resources handed out are
+ * checked first, without building the table key.
+ */
+const RECENT = 8;
+const recentService: string[] = [];
+const recentHost: string[] = [];
+const recentResource: Array<Readonly<Attributes>> = [];
+let recentNext = 0;
 
 export function internResource(service: string, host: string): Readonly<Attributes> {
-  // Consecutive records mostly come from the same emitter on the same host.
-  if (lastResource !== undefined && service === lastService && host === lastHost) return lastResource;
-  lastService = service;
-  lastHost = host;
-  lastResource = internResourceSlow(service, host);
-  return lastResource;
-}
-
-function internResourceSlow(service: string, host: string): Readonly<Attributes> {
+  for (let i = 0; i < recentService.length; i++) {
+    if (recentService[i] === service && recentHost[i] === host) return recentResource[i]!;
+  }
   const key = service + '\u0000' + host;
   let r = resources.get(key);
   if (r === undefined) {
@@ -117,8 +225,13 @@ function internResourceSlow(service: string, host: string): Readonly<Attributes>
     if (host !== '') attrs[K.HOST_NAME] = host;
     r = Object.freeze(attrs);
     // Host names come from input text: cap the table so hostile input cannot grow it.
-    if (resources.size < MAX_INTERNED) resources.set(key, r);
+    if (resources.size >= MAX_INTERNED) return r;
+    resources.set(key, r);
   }
+  recentService[recentNext] = service;
+  recentHost[recentNext] = host;
+  recentResource[recentNext] = r;
+  recentNext = (recentNext + 1) % RECENT;
   return r;
 }
 
@@ -138,18 +251,18 @@ const DEFAULT_SERVICE: Record<Component, string> = {
 };
 
 export function finishDraft(d: Draft): LogRecord {
-  const a = d.attrs;
-  a[K.COMPONENT] = d.component;
-  a[K.LOG_FORMAT] = d.format;
+  setAttr(d, K.COMPONENT, d.component);
+  setAttr(d, K.LOG_FORMAT, d.format);
   if (d.status !== '') {
-    a[K.PARSE_STATUS] = d.status;
-    a[K.PARSE_ERROR] = d.errors.join('; ');
+    setAttr(d, K.PARSE_STATUS, d.status);
+    setAttr(d, K.PARSE_ERROR, (d.errors ?? []).join('; '));
   }
   let service = d.service;
   if (service === '') {
-    const hv = a[K.HYPERVISOR_TYPE];
-    service = d.component === 'hypervisor' && typeof hv === 'string' ? hv : DEFAULT_SERVICE[d.component];
+    const hv = d.component === 'hypervisor' ? getAttr(d, K.HYPERVISOR_TYPE) : undefined;
+    service = typeof hv === 'string' ? hv : DEFAULT_SERVICE[d.component];
   }
   d.record.resource = internResource(service, d.host);
+  d.record.attributes = buildAttributes(d.keys, d.vals, d.n);
   return d.record;
 }

@@ -4,7 +4,7 @@
  * names included) or a bare `ident[pid]: `, and Talos's syslog JSON. What is left is the
  * payload the format parsers read; what was peeled becomes attributes.
  */
-import { monthIndex, parseTimestamp } from '../../pdata/time';
+import { MONTHS_EN, monthIndex, parseTimestamp } from '../../pdata/time';
 import { goUnescape } from './unquote';
 import type { Envelope } from './keys';
 
@@ -91,18 +91,7 @@ export function peel(line: string): Peeled {
     }
     return finish(p, text);
   }
-  const js = JOURNAL_SHORT.exec(text);
-  if (js !== null) {
-    const month = monthIndex(js[1]!);
-    if (month >= 0) {
-      p.envelopes.push('journal-short');
-      p.shortDate = [month, +js[2]!, js[3]!];
-      p.host = js[4]!;
-      p.identifier = js[5]!;
-      if (js[6] !== undefined) p.pid = +js[6];
-      return finish(p, text.slice(js[0].length));
-    }
-  }
+  if (peelJournalShort(p, text)) return p;
   const io = IDENT_ONLY.exec(text);
   if (io !== null) {
     p.envelopes.push('journal-ident');
@@ -118,6 +107,173 @@ export function peel(line: string): Peeled {
     if (t !== null) return peelTalos(p, text, t[0].length);
   }
   return finish(p, text);
+}
+
+/** `\s` of a JavaScript regular expression. */
+function isRegexSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f ||
+    c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** `Nov`, `nov` and the other English abbreviations, by their three character codes. */
+const MONTH_CODES = new Map<number, number>();
+for (let i = 0; i < MONTHS_EN.length; i++) {
+  const m = MONTHS_EN[i]!;
+  const lower = m.charCodeAt(0) * 65536 + m.charCodeAt(1) * 256 + m.charCodeAt(2);
+  MONTH_CODES.set(lower, i);
+  MONTH_CODES.set(lower - 32 * 65536, i);
+}
+
+/**
+ * The journalctl short prefix, `Mon DD HH:MM:SS[.ffffff] host ident[pid]: `, read by hand: it
+ * accepts exactly what this expression does (the regex it replaced, kept as the reference):
+ * `^(\S{1,12}) {1,3}(\d{1,2}) (\d\d:\d\d:\d\d)(?:\.\d{1,6})? (\S{1,255}) ([^\s[:]{1,128})(?:\[(\d{1,10})\])?: ?`
+ * with the first group a month name. Every journal line comes through here.
+ */
+export const JOURNAL_SHORT_REFERENCE = JOURNAL_SHORT;
+
+/**
+ * The date part of the last journal prefix read (`Nov 20 06:00:00 `, up to the host) and
+ * what it says. Consecutive lines mostly share it: a line that starts with the same text
+ * gets the same date (the very same tuple) without reading it again.
+ */
+let lastDate = '';
+let lastShortDate: [number, number, string] | null = null;
+/** Recent hosts and identifiers of journal prefixes: the same few on every line. */
+const RECENT_HOSTS: string[] = [];
+const RECENT_IDENTS: string[] = [];
+let nextHost = 0;
+let nextIdent = 0;
+
+function remember(list: string[], next: number, value: string, max: number): number {
+  if (list.length < max) {
+    list.push(value);
+    return next;
+  }
+  list[next] = value;
+  return (next + 1) % max;
+}
+
+function peelJournalShort(p: Peeled, text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  let c = 0;
+  let shortDate: [number, number, string];
+  if (lastShortDate !== null && text.startsWith(lastDate)) {
+    shortDate = lastShortDate;
+    i = lastDate.length;
+  } else {
+    // Month: a run of 1-12 non-space characters, then 1-3 spaces.
+    while (i < n && !isRegexSpace(text.charCodeAt(i))) i++;
+    const monthEnd = i;
+    if (monthEnd === 0 || monthEnd > 12 || text.charCodeAt(i) !== 32) return false;
+    i++;
+    while (text.charCodeAt(i) === 32) i++;
+    if (i - monthEnd > 3) return false;
+    // Day: 1-2 digits, a space.
+    c = text.charCodeAt(i);
+    if (!isDigit(c)) return false;
+    let day = c - 48;
+    c = text.charCodeAt(++i);
+    if (isDigit(c)) {
+      day = day * 10 + c - 48;
+      c = text.charCodeAt(++i);
+    }
+    if (c !== 32) return false;
+    i++;
+    // HH:MM:SS, an optional fraction of 1-6 digits, a space.
+    const hmsStart = i;
+    if (!isDigit(text.charCodeAt(i)) || !isDigit(text.charCodeAt(i + 1)) || text.charCodeAt(i + 2) !== 58 ||
+        !isDigit(text.charCodeAt(i + 3)) || !isDigit(text.charCodeAt(i + 4)) || text.charCodeAt(i + 5) !== 58 ||
+        !isDigit(text.charCodeAt(i + 6)) || !isDigit(text.charCodeAt(i + 7))) return false;
+    i += 8;
+    if (text.charCodeAt(i) === 46 /* . */) {
+      const f = ++i;
+      while (isDigit(text.charCodeAt(i))) i++;
+      if (i === f || i - f > 6) return false;
+    }
+    if (text.charCodeAt(i) !== 32) return false;
+    i++;
+    const c0 = text.charCodeAt(0);
+    const c1 = text.charCodeAt(1);
+    const c2 = text.charCodeAt(2);
+    const month = monthEnd === 3 && c0 < 128 && c1 < 128 && c2 < 128
+      ? MONTH_CODES.get(c0 * 65536 + c1 * 256 + c2) ?? monthIndex(text.slice(0, 3))
+      : monthIndex(text.slice(0, monthEnd));
+    // Not a month: no journal prefix, whatever follows.
+    if (month < 0) return false;
+    shortDate = [month, day, text.slice(hmsStart, hmsStart + 8)];
+    lastDate = text.slice(0, i);
+    lastShortDate = shortDate;
+  }
+  // Host: 1-255 non-space characters, a space.
+  const hostStart = i;
+  let host: string | undefined;
+  for (let k = 0; k < RECENT_HOSTS.length; k++) {
+    const h = RECENT_HOSTS[k]!;
+    if (text.charCodeAt(i + h.length) === 32 && text.startsWith(h, i)) {
+      host = h;
+      break;
+    }
+  }
+  if (host === undefined) {
+    while (i < n && !isRegexSpace(text.charCodeAt(i))) i++;
+    if (i === hostStart || i - hostStart > 255 || text.charCodeAt(i) !== 32) return false;
+    host = text.slice(hostStart, i);
+    nextHost = remember(RECENT_HOSTS, nextHost, host, 4);
+  }
+  i = hostStart + host.length + 1;
+  // Identifier: 1-128 characters other than space, `[` and `:`; then `[pid]` and/or `:`.
+  const identStart = i;
+  let ident: string | undefined;
+  for (let k = 0; k < RECENT_IDENTS.length; k++) {
+    const id = RECENT_IDENTS[k]!;
+    c = text.charCodeAt(i + id.length);
+    if ((c === 91 || c === 58) && text.startsWith(id, i)) {
+      ident = id;
+      i += id.length;
+      break;
+    }
+  }
+  if (ident === undefined) {
+    for (; i < n; i++) {
+      c = text.charCodeAt(i);
+      if (c === 91 /* [ */ || c === 58 /* : */ || isRegexSpace(c)) break;
+    }
+    if (i === identStart || i - identStart > 128 || i >= n) return false;
+    ident = text.slice(identStart, i);
+    if (c === 91 || c === 58) nextIdent = remember(RECENT_IDENTS, nextIdent, ident, 8);
+  }
+  let pid = -1;
+  if (c === 91) {
+    const d0 = ++i;
+    let v = 0;
+    for (; i < n; i++) {
+      c = text.charCodeAt(i);
+      if (!isDigit(c)) break;
+      v = v * 10 + c - 48;
+    }
+    if (i === d0 || i - d0 > 10 || c !== 93 /* ] */) return false;
+    pid = v;
+    i++;
+  }
+  if (text.charCodeAt(i) !== 58) return false;
+  i++;
+  if (text.charCodeAt(i) === 32) i++;
+  if (p.envelopes.length === 0) p.envelopes = ['journal-short'];
+  else p.envelopes.push('journal-short');
+  p.shortDate = shortDate;
+  p.host = host;
+  p.identifier = ident;
+  if (pid >= 0) p.pid = pid;
+  p.payload = text.slice(i);
+  return true;
 }
 
 function setPri(p: Peeled, pri: number): void {

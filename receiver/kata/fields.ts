@@ -3,32 +3,60 @@
  * Keys with a registered meaning get it; every other key is kept as kata.field.<key>.
  */
 import type { Draft } from './draft';
-import { setHypervisor } from './draft';
+import { getAttr, setAttr, setAttrOnce, setHypervisor } from './draft';
 import { isHex64 } from './ids';
 import { K } from './keys';
 
 type FieldHandler = (d: Draft, value: string) => void;
 
+/**
+ * `kata.field.<key>` of each key seen, so a record does not build the same attribute name
+ * again and attribute keys compare by identity (see draft.ts). Keys come from input: the
+ * table is bounded; past it the name is built each time (and compares by content).
+ */
+const FIELD_KEYS = new Map<string, string>();
+const MAX_FIELD_KEYS = 4096;
+
+/** The same text as `s`, in the engine's table of property names (where property keys live). */
+export function internalized(s: string): string {
+  return Object.keys({ [s]: 0 })[0]!;
+}
+
+/** The attribute key `kata.field.<key>`. */
+export function fieldKey(key: string): string {
+  let k = FIELD_KEYS.get(key);
+  if (k === undefined) {
+    k = K.FIELD_PREFIX + key;
+    if (FIELD_KEYS.size < MAX_FIELD_KEYS) FIELD_KEYS.set(key, (k = internalized(k)));
+  }
+  return k;
+}
+
+const FIELD_PID = fieldKey('pid');
+const FIELD_FILE = fieldKey('file');
+const FIELD_REQ = fieldKey('req');
+const FIELD_ID = fieldKey('id');
+
 function setOnce(key: string): FieldHandler {
   return (d, v) => {
-    if (v !== '' && d.attrs[key] === undefined) d.attrs[key] = v;
+    if (v !== '') setAttrOnce(d, key, v);
   };
 }
 
 function setPid(d: Draft, v: string): void {
   // pid once held a container id (kata-containers#2185): keep such text, never coerce it.
-  if (/^\d{1,10}$/.test(v)) d.attrs[K.PROCESS_PID] = Number(v);
-  else if (v !== '') d.attrs[K.FIELD_PREFIX + 'pid'] = v;
+  if (/^\d{1,10}$/.test(v)) setAttr(d, K.PROCESS_PID, Number(v));
+  else if (v !== '') setAttr(d, FIELD_PID, v);
 }
 
 function setName(d: Draft, v: string): void {
   // Code that adds its own `name` field overwrites the program name (name=grpc.CheckRequest).
-  if (v.startsWith('grpc.')) d.attrs[K.AGENT_RPC] = v.slice(5);
-  else if (v !== '') d.attrs[K.LOGGER_NAME] = v;
+  if (v.startsWith('grpc.')) setAttr(d, K.AGENT_RPC, v.slice(5));
+  else if (v !== '') setAttr(d, K.LOGGER_NAME, v);
 }
 
 function setSubsystem(d: Draft, v: string): void {
-  d.attrs[K.SUBSYSTEM] = v;
+  setAttr(d, K.SUBSYSTEM, v);
   const hv = SUBSYSTEM_HYPERVISOR[v];
   if (hv !== undefined) setHypervisor(d, hv);
 }
@@ -42,31 +70,31 @@ function setCallerFile(d: Draft, v: string): void {
   // CRI-O's caller field is "pkg/file.go:701"; Kata's file= names a config file.
   const m = /^([\w./-]{1,256}\.go):(\d{1,7})$/.exec(v);
   if (m !== null) {
-    d.attrs[K.CODE_FILE_PATH] = m[1]!;
-    d.attrs[K.CODE_LINE_NUMBER] = Number(m[2]);
+    setAttr(d, K.CODE_FILE_PATH, m[1]!);
+    setAttr(d, K.CODE_LINE_NUMBER, Number(m[2]));
   } else {
-    d.attrs[K.FIELD_PREFIX + 'file'] = v;
+    setAttr(d, FIELD_FILE, v);
   }
 }
 
 function setRequest(d: Draft, v: string): void {
-  d.attrs[K.FIELD_PREFIX + 'req'] = v;
+  setAttr(d, FIELD_REQ, v);
   // 1.x agent gRPC dumps carry container_id:"..." (the Go log-parser read it the same way).
   const m = /container_id:\\?"([^"\\]{1,128})/.exec(v);
-  if (m !== null && d.attrs[K.CONTAINER_ID] === undefined) d.attrs[K.CONTAINER_ID] = m[1]!;
+  if (m !== null) setAttrOnce(d, K.CONTAINER_ID, m[1]!);
 }
 
 function setContainerdId(d: Draft, v: string): void {
   // containerd's id= is the task id; for a shim it is the sandbox id.
-  d.attrs[K.FIELD_PREFIX + 'id'] = v;
-  if (d.attrs[K.SANDBOX_ID] === undefined && isHex64(v) && /shim/.test(d.record.body)) d.attrs[K.SANDBOX_ID] = v;
+  setAttr(d, FIELD_ID, v);
+  if (isHex64(v) && /shim/.test(d.record.body)) setAttrOnce(d, K.SANDBOX_ID, v);
 }
 
 const HANDLERS = new Map<string, FieldHandler>(Object.entries({
   pid: setPid,
   name: setName,
   source: (d, v) => {
-    d.attrs[K.SOURCE] = v;
+    setAttr(d, K.SOURCE, v);
   },
   subsystem: setSubsystem,
   sandbox: setOnce(K.SANDBOX_ID),
@@ -101,15 +129,52 @@ const HANDLERS = new Map<string, FieldHandler>(Object.entries({
     // klog structured form "namespace/name".
     const slash = v.indexOf('/');
     if (slash > 0) {
-      d.attrs[K.K8S_NAMESPACE_NAME] = v.slice(0, slash);
-      d.attrs[K.K8S_POD_NAME] = v.slice(slash + 1);
-    } else if (v !== '') d.attrs[K.K8S_POD_NAME] = v;
+      setAttr(d, K.K8S_NAMESPACE_NAME, v.slice(0, slash));
+      setAttr(d, K.K8S_POD_NAME, v.slice(slash + 1));
+    } else if (v !== '') setAttr(d, K.K8S_POD_NAME, v);
   },
 } satisfies Record<string, FieldHandler>));
+
+/**
+ * A hash of a key, computed by the scanners while they read it (logfmt, JSON), so that
+ * finding the key's handler and attribute name computes no string hash.
+ */
+export function keyHash(key: string): number {
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** What applyField does with a key: its handler, or the attribute it is kept under. */
+interface FieldEntry {
+  key: string;
+  handler: FieldHandler | undefined;
+  attrKey: string;
+  /** Another key of the same hash. */
+  next: FieldEntry | undefined;
+}
+
+const BY_HASH = new Map<number, FieldEntry>();
+let fieldEntries = 0;
+
+/** applyField for a key whose keyHash is known. */
+export function applyFieldHashed(d: Draft, key: string, hash: number, value: string): void {
+  let e = BY_HASH.get(hash);
+  while (e !== undefined && e.key !== key) e = e.next;
+  if (e === undefined) {
+    // Keys come from input: past the bound, the plain lookup.
+    if (fieldEntries >= MAX_FIELD_KEYS) return applyField(d, key, value);
+    e = { key: internalized(key), handler: HANDLERS.get(key), attrKey: key === '' ? '' : fieldKey(key), next: BY_HASH.get(hash) };
+    BY_HASH.set(hash, e);
+    fieldEntries++;
+  }
+  if (e.handler !== undefined) e.handler(d, value);
+  else if (key !== '') setAttr(d, e.attrKey, value);
+}
 
 /** Applies one emitter field. `time`, `level`, `msg`, `ts` are handled by the format parser. */
 export function applyField(d: Draft, key: string, value: string): void {
   const h = HANDLERS.get(key);
   if (h !== undefined) h(d, value);
-  else if (key !== '') d.attrs[K.FIELD_PREFIX + key] = value;
+  else if (key !== '') setAttr(d, fieldKey(key), value);
 }

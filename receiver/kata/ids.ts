@@ -2,7 +2,8 @@
  * Sandbox and container ids written inside free text: runtime paths and annotations.
  * Field-based ids (sandbox=, cid, ...) are mapped in fields.ts; this covers the rest.
  */
-import type { Attributes } from '../../pdata/log-record';
+import type { Draft } from './draft';
+import { getAttr, hasAttr, setAttr } from './draft';
 import { K } from './keys';
 
 // Ids are bounded so a hostile line cannot make the scan quadratic.
@@ -20,28 +21,32 @@ const RUST_CONTAINER_ID = /container_id: (?:ContainerID \{ container_id: )?\\?"(
  * Adds kata.sandbox.id / container.id found in `text` when the record has none yet.
  * Cheap substring checks gate every regex, since most lines carry no path.
  */
-export function extractIdsFromText(text: string, attrs: Attributes): void {
+export function extractIdsFromText(text: string, d: Draft): void {
+  // Nothing to add: do not search the text at all.
+  if (hasAttr(d, K.SANDBOX_ID) && hasAttr(d, K.CONTAINER_ID)) return;
   const run = text.indexOf('/run/');
-  if (attrs[K.SANDBOX_ID] === undefined && run >= 0) {
+  if (run >= 0 && !hasAttr(d, K.SANDBOX_ID)) {
     const m = SANDBOX_IN_PATH.exec(text);
-    if (m !== null && m[1] !== 'vm' && m[1] !== 'sbs') attrs[K.SANDBOX_ID] = m[1]!;
+    if (m !== null && m[1] !== 'vm' && m[1] !== 'sbs') setAttr(d, K.SANDBOX_ID, m[1]!);
     else if (text.indexOf('/shim-monitor') >= 0) {
       const s = SHIM_MONITOR.exec(text);
-      if (s !== null) attrs[K.SANDBOX_ID] = s[1]!;
+      if (s !== null) setAttr(d, K.SANDBOX_ID, s[1]!);
     }
   }
-  if (attrs[K.SANDBOX_ID] === undefined && text.indexOf('io.kubernetes.cri') >= 0) {
+  // The searches look for a rarer part of each pattern first (a search stops at every
+  // occurrence of the first character): `kubernetes.cri`, `_id: `.
+  if (text.indexOf('kubernetes.cri') >= 0 && !hasAttr(d, K.SANDBOX_ID)) {
     const m = SANDBOX_ANNOTATION.exec(text);
-    if (m !== null) attrs[K.SANDBOX_ID] = m[1]!;
+    if (m !== null) setAttr(d, K.SANDBOX_ID, m[1]!);
   }
-  if (attrs[K.CONTAINER_ID] === undefined) {
+  if (!hasAttr(d, K.CONTAINER_ID)) {
     if (run >= 0 && text.indexOf('/run/kata-containers/', run) >= 0) {
       const m = CONTAINER_IN_PATH.exec(text);
-      if (m !== null && m[1] !== attrs[K.SANDBOX_ID]) attrs[K.CONTAINER_ID] = m[1]!;
+      if (m !== null && m[1] !== getAttr(d, K.SANDBOX_ID)) setAttr(d, K.CONTAINER_ID, m[1]!);
     }
-    if (attrs[K.CONTAINER_ID] === undefined && text.indexOf('container_id') >= 0) {
+    if (text.indexOf('_id: ') >= 0 && !hasAttr(d, K.CONTAINER_ID)) {
       const m = RUST_CONTAINER_ID.exec(text);
-      if (m !== null) attrs[K.CONTAINER_ID] = m[1]!;
+      if (m !== null) setAttr(d, K.CONTAINER_ID, m[1]!);
     }
   }
 }

@@ -36,7 +36,22 @@ function oddBackslashesBefore(text: string, q: number, from: number): boolean {
   return ((q - 1 - j) & 1) === 1;
 }
 
-function quickQuoted(text: string, from: number): { value: string; end: number } | undefined {
+/** Index of the first tab, carriage return or newline at or after `from`; the length when none. */
+function firstOtherSpace(text: string, from: number): number {
+  let first = text.length;
+  const t = text.indexOf('\t', from);
+  if (t >= 0) first = t;
+  const r = text.indexOf('\r', from);
+  if (r >= 0 && r < first) first = r;
+  const nl = text.indexOf('\n', from);
+  if (nl >= 0 && nl < first) first = nl;
+  return first;
+}
+
+/** End (closing quote) of the value quickQuoted returned last. */
+let quickEnd = 0;
+
+function quickQuoted(text: string, from: number): string | undefined {
   const n = text.length;
   let end = text.indexOf('" ', from);
   // Step over escaped candidates (`\\\" }` inside a Rust Debug dump): an odd run of backslashes.
@@ -44,28 +59,66 @@ function quickQuoted(text: string, from: number): { value: string; end: number }
   if (end < 0) end = n - 1 >= from && text.charCodeAt(n - 1) === 34 && !oddBackslashesBefore(text, n - 1, from) ? n - 1 : -1;
   if (end < 0) return undefined;
   const raw = text.slice(from, end);
-  if (raw.indexOf('\\') < 0) return raw.indexOf('"') < 0 ? { value: raw, end } : undefined;
+  quickEnd = end;
+  if (raw.indexOf('\\') < 0) return raw.indexOf('"') < 0 ? raw : undefined;
   if (raw.indexOf('\\x') >= 0) return undefined;
   try {
-    return { value: JSON.parse('"' + raw + '"') as string, end };
+    // The quoted string as it stands in the text (text[from - 1] and text[end] are its
+    // quotes): a slice, which the parser reads in place, not a copy.
+    return JSON.parse(text.slice(from - 1, end + 1)) as string;
   } catch {
     return undefined;
   }
 }
 
+/**
+ * Where scanLogfmtInto writes: pairs[0 .. 2 * count) and hashes[0 .. count) hold the
+ * result, entries past them are left over from earlier texts. The parsers keep one per
+ * nesting depth and reuse it, so a record allocates no arrays for its fields.
+ */
+export interface LogfmtScratch {
+  pairs: string[];
+  /** keyHash (fields.ts) of each pair's key, computed while the key is read. */
+  hashes: number[];
+  clean: boolean;
+  unterminated: boolean;
+}
+
+export function newLogfmtScratch(): LogfmtScratch {
+  return { pairs: [], hashes: [], clean: true, unterminated: false };
+}
+
+/** Reads the pairs of a logfmt text. */
 export function scanLogfmt(text: string, start = 0): LogfmtResult {
-  const pairs: string[] = [];
+  const out = newLogfmtScratch();
+  scanLogfmtInto(text, start, out);
+  return { pairs: out.pairs, clean: out.clean, unterminated: out.unterminated };
+}
+
+/** scanLogfmt into reused arrays; returns the number of pairs. */
+export function scanLogfmtInto(text: string, start: number, out: LogfmtScratch): number {
+  const pairs = out.pairs;
+  const hashes = out.hashes;
+  let count = 0;
   let clean = true;
   let unterminated = false;
   const n = text.length;
   let i = start;
+  // Where the first tab, CR or newline is (n when none): before it a bare value runs to the
+  // next space; one search per text instead of one per value.
+  const other = firstOtherSpace(text, start);
+  // Where the next backslash is (n when none): a quoted value before it has no escapes.
+  let backslash = text.indexOf('\\', start);
+  if (backslash < 0) backslash = n;
   while (i < n) {
     while (i < n && isSpace(text.charCodeAt(i))) i++;
     if (i >= n) break;
     const keyStart = i;
+    let h = 0;
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c === 61 /* = */ || isSpace(c) || c === 34 /* " */) break;
+      h = (Math.imul(h, 31) + c) | 0;
       i++;
     }
     const key = text.slice(keyStart, i);
@@ -78,48 +131,73 @@ export function scanLogfmt(text: string, start = 0): LogfmtResult {
       continue;
     }
     i++; // past '='
+    let value: string;
     if (i < n && text.charCodeAt(i) === 34) {
-      const fast = quickQuoted(text, i + 1);
-      if (fast !== undefined) {
-        pairs.push(key, fast.value);
-        i = fast.end + 1;
+      // The common quoted value: no escapes, and its first quote after the opening one
+      // is followed by a space or ends the text. That is what quickQuoted returns, found
+      // with one search.
+      if (backslash <= i) {
+        backslash = text.indexOf('\\', i);
+        if (backslash < 0) backslash = n;
+      }
+      const q = text.indexOf('"', i + 1);
+      if (q >= 0 && q < backslash && (q === n - 1 || text.charCodeAt(q + 1) === 32)) {
+        value = text.slice(i + 1, q);
+        i = q + 1;
+        pairs[2 * count] = key;
+        pairs[2 * count + 1] = value;
+        hashes[count++] = h;
         if (key === '') clean = false;
         continue;
       }
-      const close = findClosingQuote(text, i + 1);
-      if (close < 0) {
-        // The closing quote was lost (a cut paste): end the value at the next ` key=`
-        // so the fields after it are recovered; else it runs to the end.
-        clean = false;
-        unterminated = true;
-        NEXT_KEY.lastIndex = i + 1;
-        const next = NEXT_KEY.exec(text);
-        const end = next === null ? n : next.index;
-        pairs.push(key, goUnescape(text.slice(i + 1, end)).value);
-        i = end;
-        continue;
+      const fast = quickQuoted(text, i + 1);
+      if (fast !== undefined) {
+        value = fast;
+        i = quickEnd + 1;
+      } else {
+        const close = findClosingQuote(text, i + 1);
+        if (close < 0) {
+          // The closing quote was lost (a cut paste): end the value at the next ` key=`
+          // so the fields after it are recovered; else it runs to the end.
+          clean = false;
+          unterminated = true;
+          NEXT_KEY.lastIndex = i + 1;
+          const next = NEXT_KEY.exec(text);
+          const end = next === null ? n : next.index;
+          pairs[2 * count] = key;
+          pairs[2 * count + 1] = goUnescape(text.slice(i + 1, end)).value;
+          hashes[count++] = h;
+          i = end;
+          continue;
+        }
+        const u = goUnescape(text.slice(i + 1, close));
+        if (!u.clean) clean = false;
+        value = u.value;
+        i = close + 1;
+        if (i < n && !isSpace(text.charCodeAt(i))) clean = false;
       }
-      const u = goUnescape(text.slice(i + 1, close));
-      if (!u.clean) clean = false;
-      pairs.push(key, u.value);
-      i = close + 1;
-      if (i < n && !isSpace(text.charCodeAt(i))) clean = false;
     } else {
       // Bare values never hold a space; the native search is much faster than a char loop.
       const valueStart = i;
       const space = text.indexOf(' ', i);
       i = space < 0 ? n : space;
-      let value = text.slice(valueStart, i);
-      const tab = value.search(OTHER_SPACE);
-      if (tab >= 0) {
-        i = valueStart + tab;
-        value = value.slice(0, tab);
+      value = text.slice(valueStart, i);
+      if (other < i) {
+        const tab = value.search(OTHER_SPACE);
+        if (tab >= 0) {
+          i = valueStart + tab;
+          value = value.slice(0, tab);
+        }
       }
-      pairs.push(key, value);
     }
+    pairs[2 * count] = key;
+    pairs[2 * count + 1] = value;
+    hashes[count++] = h;
     if (key === '') clean = false;
   }
-  return { pairs, clean, unterminated };
+  out.clean = clean;
+  out.unterminated = unterminated;
+  return count;
 }
 
 /** Cheap check used by format detection: the text opens with a logrus key. */

@@ -4,18 +4,18 @@
  * common formats cost one switch. Nothing is dropped: text no parser recognises becomes
  * a record of component `unknown` with the raw text as body and kata.parse.status=failed.
  */
-import type { LogRecord } from '../../pdata/log-record';
+import type { AttributeValue, Attributes, LogRecord } from '../../pdata/log-record';
 import { emptyRecord, Severity } from '../../pdata/log-record';
 import type { ParseContext } from './context';
 import type { Draft } from './draft';
-import { finishDraft, markDamaged, newDraft, setSeverity } from './draft';
+import { finishDraft, getAttr, hasAttr, markDamaged, newAttributes, newDraft, setAttr, setSeverity } from './draft';
 import type { Entry } from './recombine';
 import { extractIdsFromText } from './ids';
 import { K } from './keys';
 import type { Component } from './keys';
 import { startsLikeLogfmt } from './logfmt';
 import { severityFromLevel, SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from './severity';
-import { nanosFromShortDate } from '../../pdata/time';
+import { millisFromNanos, nanosFromShortDate } from '../../pdata/time';
 import { stripAnsi } from './unquote';
 import { parseClientError, parseKlog, parseKubectlEvents } from './formats/container-manager';
 import { parseEnvLogger, parseImagePullProgress, parsePrintk, parseSystemd } from './formats/guest';
@@ -119,7 +119,7 @@ export function dispatch(d: Draft, text: string, ctx: ParseContext): void {
     if (parseFirecracker(d, text) || parseGoLog(d, text)) return;
     if (FLUENTD_HEADER.test(text)) {
       const nl = text.indexOf('\n');
-      d.attrs[K.LOG_ENVELOPE] = [...((d.attrs[K.LOG_ENVELOPE] as string[] | undefined) ?? []), 'fluentd'];
+      setAttr(d, K.LOG_ENVELOPE, [...((getAttr(d, K.LOG_ENVELOPE) as string[] | undefined) ?? []), 'fluentd']);
       return dispatch(d, text.slice(nl + 1), ctx);
     }
   } else if (c >= 65 && c <= 90) {
@@ -141,8 +141,8 @@ export function dispatch(d: Draft, text: string, ctx: ParseContext): void {
       d.record.eventName = 'kata.journal.rate_limited';
       d.service = 'systemd-journald';
       setSeverity(d, Severity.WARN, '');
-      d.attrs[K.JOURNAL_SUPPRESSED_COUNT] = Number(m[1]);
-      d.attrs[K.JOURNAL_UNIT] = m[2]!.replace(/^.*\//, '');
+      setAttr(d, K.JOURNAL_SUPPRESSED_COUNT, Number(m[1]));
+      setAttr(d, K.JOURNAL_UNIT, m[2]!.replace(/^.*\//, ''));
       return;
     }
   }
@@ -158,7 +158,7 @@ function parseText(d: Draft, text: string, ctx: ParseContext): void {
     // The Go shim always writes logfmt under "kata", so plain text there is runtime-rs ≥ 3.20.
     d.format = 'runtime-rs-text';
     d.component = 'runtime-rs';
-    if (plain.startsWith('qemu cmd: ') || plain.indexOf('QMP') >= 0 || plain.indexOf('qmp') >= 0) d.attrs[K.HYPERVISOR_TYPE] = 'qemu';
+    if (plain.startsWith('qemu cmd: ') || plain.indexOf('QMP') >= 0 || plain.indexOf('qmp') >= 0) setAttr(d, K.HYPERVISOR_TYPE, 'qemu');
     agentRpc(d, plain);
     return;
   }
@@ -185,7 +185,7 @@ function fallbackComponent(d: Draft, ctx: ParseContext): void {
   if (byIdent !== undefined) {
     d.component = byIdent;
     if (byIdent === 'container-manager' || byIdent === 'guest') d.service = ctx.identifier;
-    if (byIdent === 'hypervisor') d.attrs[K.HYPERVISOR_TYPE] = 'cloud-hypervisor';
+    if (byIdent === 'hypervisor') setAttr(d, K.HYPERVISOR_TYPE, 'cloud-hypervisor');
   } else if (d.format === 'text') {
     markDamaged(d, 'failed', 'no parser recognised the text');
   }
@@ -221,7 +221,11 @@ export class KataParser {
   private readonly zoneOffsets = new Map<string, number>();
   private learntAt = '';
   private learntMs = 0;
-  private readonly twins = new Map<string, Twin>();
+  private readonly twins = new TwinTable();
+  /** The context of a top-level entry; nested texts get their own (context.ts). */
+  private readonly ctx: ParseContext = { identifier: '', depth: 0, relayed: false, inConsole: false, refMillis: 0, dispatch };
+  /** kata.parse.status of the record `parse` returned last ('' when intact), read before it is handed on. */
+  lastStatus: '' | 'partial' | 'failed' = '';
 
   constructor(opts: ParserOptions = {}) {
     this.original = opts.original ?? false;
@@ -234,7 +238,7 @@ export class KataParser {
    * and, beside the journal's local-time prefix, the host's UTC offset.
    */
   private learnClock(ns: string, shortDate: [number, number, string] | null, host: string): void {
-    const ms = Number(ns.slice(0, -6));
+    const ms = millisFromNanos(ns);
     this.yearRef = ms;
     this.yearRefLearnt = true;
     // Lines of the same second teach the same offset: learn once per prefix time.
@@ -265,38 +269,77 @@ export class KataParser {
    * `name`/`source` decide the component, so the identifier cannot change the result),
    * behind a journal prefix without syslog priority, on the same host.
    */
-  private twinKey(entry: Entry): string {
+  private twinCandidate(entry: Entry): boolean {
     const p = entry.peeled;
     const text = entry.text;
-    if (entry.raw.length !== 1 || entry.split || entry.repaired !== '' || p.facility >= 0 || p.envelopes.length === 0) return '';
-    if (text.length < 64 || !text.startsWith('time=')) return '';
-    if (text.indexOf(' name=') < 0 && text.indexOf(' source=') < 0) return '';
-    return p.host + '\u0000' + text;
+    if (entry.raw.length !== 1 || entry.split || entry.repaired !== '' || p.facility >= 0 || p.envelopes.length === 0) return false;
+    return text.length >= 64 && text.startsWith('time=');
+  }
+
+  /** The part of the qualification that reads the whole text: checked when a first copy is kept. */
+  private static selfDescribing(text: string): boolean {
+    return text.indexOf(' name=') >= 0 || text.indexOf(' source=') >= 0;
   }
 
   private fromTwin(twin: Twin, entry: Entry, observedTimeUnixNano: string): LogRecord {
     const p = entry.peeled;
-    const attrs = { ...twin.record.attributes };
-    attrs[K.LOG_ENVELOPE] = p.envelopes.slice();
-    if (p.identifier !== '') attrs[K.LOG_IDENTIFIER] = p.identifier;
-    else delete attrs[K.LOG_IDENTIFIER];
-    if (twin.pidFromEnvelope) {
-      if (p.pid >= 0) attrs[K.PROCESS_PID] = p.pid;
-      else delete attrs[K.PROCESS_PID];
+    // The first copy's attributes in their order, with this copy's envelope, identifier,
+    // (envelope) pid, line number and original text; as if assigned over a copy of them.
+    const keys = twin.keys;
+    const vals = twin.vals;
+    const attrs = newAttributes();
+    let seen = 0;
+    for (let i = 0; i < twin.n; i++) {
+      const k = keys[i]!;
+      let v: AttributeValue = vals[i]!;
+      if (k === K.LOG_ENVELOPE) {
+        v = p.envelopes.slice();
+        seen |= 1;
+      } else if (k === K.LOG_IDENTIFIER) {
+        if (p.identifier === '') continue;
+        v = p.identifier;
+        seen |= 2;
+      } else if (k === K.PROCESS_PID && twin.pidFromEnvelope) {
+        if (p.pid < 0) continue;
+        v = p.pid;
+        seen |= 4;
+      } else if (k === K.LOG_LINE_NUMBER) {
+        v = entry.lineNumber;
+        seen |= 8;
+      } else if (k === K.LOG_RECORD_ORIGINAL && this.original) {
+        v = entry.raw[0]!;
+        seen |= 16;
+      }
+      attrs[k] = v;
     }
-    attrs[K.LOG_LINE_NUMBER] = entry.lineNumber;
-    if (this.original) attrs[K.LOG_RECORD_ORIGINAL] = entry.raw[0]!;
-    if (twin.record.timeUnixNano !== '0') this.learnClock(twin.record.timeUnixNano, p.shortDate, p.host);
-    return { ...twin.record, observedTimeUnixNano, attributes: attrs };
+    if ((seen & 1) === 0) attrs[K.LOG_ENVELOPE] = p.envelopes.slice();
+    if ((seen & 2) === 0 && p.identifier !== '') attrs[K.LOG_IDENTIFIER] = p.identifier;
+    if ((seen & 4) === 0 && twin.pidFromEnvelope && p.pid >= 0) attrs[K.PROCESS_PID] = p.pid;
+    if ((seen & 8) === 0) attrs[K.LOG_LINE_NUMBER] = entry.lineNumber;
+    if ((seen & 16) === 0 && this.original) attrs[K.LOG_RECORD_ORIGINAL] = entry.raw[0]!;
+    if (twin.timeUnixNano !== '0') this.learnClock(twin.timeUnixNano, p.shortDate, p.host);
+    return {
+      timeUnixNano: twin.timeUnixNano,
+      observedTimeUnixNano,
+      severityNumber: twin.severityNumber,
+      severityText: twin.severityText,
+      body: twin.body,
+      eventName: twin.eventName,
+      traceId: twin.traceId,
+      spanId: twin.spanId,
+      attributes: attrs,
+      resource: twin.resource,
+    };
   }
 
   /** Parses one recombined entry. Never throws: a parser fault becomes a failed record. */
   parse(entry: Entry, observedTimeUnixNano: string): LogRecord {
-    const key = this.twinKey(entry);
-    if (key !== '') {
-      const twin = this.twins.get(key);
+    const candidate = this.twinCandidate(entry);
+    const key = candidate ? twinKey(entry.text) : 0;
+    if (candidate) {
+      const twin = this.twins.take(key, entry.peeled.host, entry.text);
       if (twin !== undefined) {
-        this.twins.delete(key);
+        this.lastStatus = '';
         return this.fromTwin(twin, entry, observedTimeUnixNano);
       }
     }
@@ -305,13 +348,15 @@ export class KataParser {
     const p = entry.peeled;
     let pidFromEnvelope = false;
     try {
-      if (p.envelopes.length > 0) d.attrs[K.LOG_ENVELOPE] = p.envelopes.slice();
-      if (p.identifier !== '') d.attrs[K.LOG_IDENTIFIER] = p.identifier;
+      if (p.envelopes.length > 0) setAttr(d, K.LOG_ENVELOPE, p.envelopes.slice());
+      if (p.identifier !== '') setAttr(d, K.LOG_IDENTIFIER, p.identifier);
       if (p.host !== '') d.host = p.host;
-      const ctx: ParseContext = { identifier: p.identifier, depth: 0, relayed: false, inConsole: false, refMillis: this.yearRef, dispatch };
+      const ctx = this.ctx;
+      ctx.identifier = p.identifier;
+      ctx.refMillis = this.yearRef;
       dispatch(d, entry.text, ctx);
-      pidFromEnvelope = p.pid >= 0 && d.attrs[K.PROCESS_PID] === undefined;
-      if (pidFromEnvelope) d.attrs[K.PROCESS_PID] = p.pid;
+      pidFromEnvelope = p.pid >= 0 && !hasAttr(d, K.PROCESS_PID);
+      if (pidFromEnvelope) setAttr(d, K.PROCESS_PID, p.pid);
       if (record.timeUnixNano === '0' && (p.time !== '' || p.shortDate !== null)) {
         record.timeUnixNano = (p.shortDate === null ? p.time : this.resolveShortDate(p.shortDate, p.host)) || '0';
       } else if (record.timeUnixNano !== '0' && record.timeUnixNano.length > 9) {
@@ -321,10 +366,10 @@ export class KataParser {
         record.severityNumber = SYSLOG_SEVERITY[p.syslogSeverity]!;
         record.severityText = SYSLOG_SEVERITY_TEXT[p.syslogSeverity]!;
       }
-      if (p.facility >= 0) d.attrs[K.SYSLOG_FACILITY] = p.facility;
-      if (p.msgid !== '') d.attrs[K.SYSLOG_MSGID] = p.msgid;
-      if (p.structuredData !== '') d.attrs[K.SYSLOG_STRUCTURED_DATA] = p.structuredData;
-      extractIdsFromText(entry.text, d.attrs);
+      if (p.facility >= 0) setAttr(d, K.SYSLOG_FACILITY, p.facility);
+      if (p.msgid !== '') setAttr(d, K.SYSLOG_MSGID, p.msgid);
+      if (p.structuredData !== '') setAttr(d, K.SYSLOG_STRUCTURED_DATA, p.structuredData);
+      extractIdsFromText(entry.text, d);
       if (d.status === 'failed') {
         // Nothing usable was recognised: the raw text is the record, from no known emitter.
         record.body = entry.raw.join('\n');
@@ -339,22 +384,112 @@ export class KataParser {
     }
     if (entry.split) markDamaged(d, 'partial', 'record cut at the multi-line size limit');
     if (entry.repaired !== '') markDamaged(d, 'partial', entry.repaired);
-    if (entry.raw.length > 1) d.attrs[K.PARSE_LINE_COUNT] = entry.raw.length;
-    if (this.filePath !== '') d.attrs[K.LOG_FILE_PATH] = this.filePath;
-    d.attrs[K.LOG_LINE_NUMBER] = entry.lineNumber;
-    if (this.original) d.attrs[K.LOG_RECORD_ORIGINAL] = entry.raw.join('\n');
+    if (entry.raw.length > 1) setAttr(d, K.PARSE_LINE_COUNT, entry.raw.length);
+    if (this.filePath !== '') setAttr(d, K.LOG_FILE_PATH, this.filePath);
+    setAttr(d, K.LOG_LINE_NUMBER, entry.lineNumber);
+    if (this.original) setAttr(d, K.LOG_RECORD_ORIGINAL, entry.raw.join('\n'));
     const done = finishDraft(d);
-    if (key !== '' && d.status === '') {
-      // A snapshot: processors downstream may change the record handed out.
-      this.twins.set(key, { record: { ...done, attributes: { ...done.attributes } }, pidFromEnvelope });
-      // The twin follows within a few lines; keep the table small and bounded.
-      if (this.twins.size > 64) this.twins.delete(this.twins.keys().next().value!);
+    this.lastStatus = d.status;
+    // A twin found above was kept with the same text, so it passed selfDescribing too.
+    if (candidate && d.status === '' && KataParser.selfDescribing(entry.text)) {
+      // A snapshot: processors downstream may change the record handed out. The attribute
+      // arrays are the draft's own, which nothing else holds.
+      this.twins.add({
+        key, host: entry.peeled.host, text: entry.text, keys: d.keys, vals: d.vals, n: d.n, pidFromEnvelope,
+        timeUnixNano: done.timeUnixNano, severityNumber: done.severityNumber, severityText: done.severityText, body: done.body,
+        eventName: done.eventName, traceId: done.traceId, spanId: done.spanId, resource: done.resource,
+        chain: undefined, older: undefined, newer: undefined,
+      });
     }
     return done;
   }
 }
 
+/** What a first copy leaves for its twin: the record as it was handed out. */
 interface Twin {
-  record: LogRecord;
+  key: number;
+  host: string;
+  text: string;
+  keys: string[];
+  vals: AttributeValue[];
+  n: number;
   pidFromEnvelope: boolean;
+  timeUnixNano: string;
+  severityNumber: number;
+  severityText: string;
+  body: string;
+  eventName: string;
+  traceId: string;
+  spanId: string;
+  resource: Readonly<Attributes>;
+  /** Next twin whose text has the same head (see TwinTable). */
+  chain: Twin | undefined;
+  /** Insertion order, oldest first. */
+  older: Twin | undefined;
+  newer: Twin | undefined;
+}
+
+/**
+ * The number that indexes a text in the twin table: its length and the characters that
+ * hold the time of a logrus record (`time="…"` to the nanosecond), mixed by hand so that a
+ * lookup reads 28 characters and computes no string hash.
+ */
+export function twinKey(text: string): number {
+  let h = text.length;
+  const end = text.length < 40 ? text.length : 40;
+  for (let i = 12; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * First copies waiting for their journal twin, matched on host and whole text. The twin
+ * follows within a few lines, so at most 64 wait; the oldest is dropped first. Indexed by
+ * twinKey (mostly unique: the time to the nanosecond); texts of the same key are chained,
+ * and the whole text is compared only for a candidate.
+ */
+class TwinTable {
+  private static readonly MAX = 64;
+  private readonly byKey = new Map<number, Twin>();
+  private oldest: Twin | undefined;
+  private newest: Twin | undefined;
+  private size = 0;
+
+  /** The waiting twin of this host and text, removed from the table; undefined when none. */
+  take(key: number, host: string, text: string): Twin | undefined {
+    let prev: Twin | undefined;
+    for (let t = this.byKey.get(key); t !== undefined; prev = t, t = t.chain) {
+      if (t.text === text && t.host === host) {
+        this.remove(t, prev);
+        return t;
+      }
+    }
+    return undefined;
+  }
+
+  add(t: Twin): void {
+    t.chain = this.byKey.get(t.key);
+    t.older = this.newest;
+    this.byKey.set(t.key, t);
+    if (this.newest !== undefined) this.newest.newer = t;
+    else this.oldest = t;
+    this.newest = t;
+    if (++this.size > TwinTable.MAX) {
+      const o = this.oldest!;
+      let prev: Twin | undefined;
+      for (let c = this.byKey.get(o.key); c !== o && c !== undefined; c = c.chain) prev = c;
+      this.remove(o, prev);
+    }
+  }
+
+  private remove(t: Twin, prevInChain: Twin | undefined): void {
+    if (prevInChain !== undefined) prevInChain.chain = t.chain;
+    else if (t.chain !== undefined) this.byKey.set(t.key, t.chain);
+    else this.byKey.delete(t.key);
+    if (t.older !== undefined) t.older.newer = t.newer;
+    else this.oldest = t.newer;
+    if (t.newer !== undefined) t.newer.older = t.older;
+    else this.newest = t.older;
+    t.chain = t.older = t.newer = undefined;
+    this.size--;
+  }
 }

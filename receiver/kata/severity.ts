@@ -22,9 +22,18 @@ const LEVELS: Record<string, number> = {
   emerg: Severity.FATAL4, alert: Severity.FATAL3,
 };
 
+/** Results by the level text exactly as written: a record's level is one of a few spellings. */
+const BY_SPELLING = new Map<string, number>();
+
 /** SeverityNumber for a level word, case-insensitive; UNSPECIFIED when unknown. */
 export function severityFromLevel(level: string): number {
-  return LEVELS[level.trim().toLowerCase()] ?? Severity.UNSPECIFIED;
+  let n = BY_SPELLING.get(level);
+  if (n === undefined) {
+    n = LEVELS[level.trim().toLowerCase()] ?? Severity.UNSPECIFIED;
+    // Level text comes from input: keep the table small.
+    if (BY_SPELLING.size < 256) BY_SPELLING.set(level, n);
+  }
+  return n;
 }
 
 /** Syslog severity (PRI & 7) to SeverityNumber, as the Collector's syslog parser maps it. */

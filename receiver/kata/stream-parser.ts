@@ -4,7 +4,6 @@
  */
 import type { LogRecord } from '../../pdata/log-record';
 import { nowNanos } from '../../pdata/time';
-import { K } from './keys';
 import { isBlank } from './parse-text';
 import type { ParserOptions } from './parser';
 import { KataParser } from './parser';
@@ -51,7 +50,7 @@ export class StreamParser {
     }
     const record = this.parser.parse(entry, this.observedTimeUnixNano);
     this.stats.records++;
-    const status = record.attributes[K.PARSE_STATUS];
+    const status = this.parser.lastStatus;
     if (status === 'failed') this.stats.failed++;
     else if (status === 'partial') this.stats.partial++;
     this.emit(record);

@@ -7,10 +7,11 @@ import { Severity } from '../../../pdata/log-record';
 import { nanosFromParts } from '../../../pdata/time';
 import type { ParseContext } from '../context';
 import type { Draft } from '../draft';
-import { markDamaged, setSeverity } from '../draft';
-import { applyField } from '../fields';
+import { getAttr, markDamaged, setAttr, setSeverity } from '../draft';
+import { applyFieldHashed } from '../fields';
 import { K } from '../keys';
-import { scanLogfmt } from '../logfmt';
+import { scanLogfmtInto } from '../logfmt';
+import { logfmtScratch } from './logrus';
 import { findClosingQuote, goUnescape } from '../unquote';
 import { agentRpc } from './json';
 
@@ -30,23 +31,24 @@ export function parseKlog(d: Draft, text: string, ctx: ParseContext): boolean {
   if (ms > ctx.refMillis + 86_400_000) ms = Date.UTC(--year, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
   if (!Number.isNaN(ms)) d.record.timeUnixNano = nanosFromParts(ms / 1000, m[7]!);
   d.timeText = text.slice(1, m[0].indexOf(' ', 6));
-  d.attrs[K.PROCESS_PID] = Number(m[8]);
-  d.attrs[K.CODE_FILE_PATH] = m[9]!;
-  d.attrs[K.CODE_LINE_NUMBER] = Number(m[10]);
+  setAttr(d, K.PROCESS_PID, Number(m[8]));
+  setAttr(d, K.CODE_FILE_PATH, m[9]!);
+  setAttr(d, K.CODE_LINE_NUMBER, Number(m[10]));
   let rest = text.slice(m[0].length);
   // Structured klog: a quoted message, then logfmt-like key="value" pairs.
   if (rest.startsWith('"')) {
     const close = findClosingQuote(rest, 1);
     if (close > 0) {
       d.record.body = goUnescape(rest.slice(1, close)).value;
-      const fields = scanLogfmt(rest, close + 1);
+      const fields = logfmtScratch(ctx.depth);
+      const count = scanLogfmtInto(rest, close + 1, fields);
       if (!fields.clean) markDamaged(d, 'partial', 'malformed klog fields');
-      for (let i = 0; i < fields.pairs.length; i += 2) applyField(d, fields.pairs[i]!, fields.pairs[i + 1]!);
+      for (let i = 0; i < count; i++) applyFieldHashed(d, fields.pairs[2 * i]!, fields.hashes[i]!, fields.pairs[2 * i + 1]!);
       rest = '';
     }
   }
   if (rest !== '') d.record.body = rest;
-  agentRpc(d, String(d.attrs[K.EXCEPTION_MESSAGE] ?? d.record.body));
+  agentRpc(d, String(getAttr(d, K.EXCEPTION_MESSAGE) ?? d.record.body));
   return true;
 }
 
@@ -61,7 +63,7 @@ export function parseClientError(d: Draft, text: string, ctx: ParseContext): boo
   d.service = m[1] ?? (m[2] !== undefined ? 'docker' : ctx.identifier || 'kubelet');
   setSeverity(d, Severity.ERROR, '');
   d.record.body = text;
-  d.attrs[K.EXCEPTION_MESSAGE] = m[1] !== undefined ? text.slice(m[0].length) : text;
+  setAttr(d, K.EXCEPTION_MESSAGE, m[1] !== undefined ? text.slice(m[0].length) : text);
   agentRpc(d, text);
   return true;
 }

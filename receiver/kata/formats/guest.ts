@@ -7,7 +7,7 @@ import { Severity } from '../../../pdata/log-record';
 import { parseTimestamp } from '../../../pdata/time';
 import type { ParseContext } from '../context';
 import type { Draft } from '../draft';
-import { setSeverity } from '../draft';
+import { setAttr, setSeverity } from '../draft';
 import { K } from '../keys';
 import { severityFromLevel } from '../severity';
 import { stripAnsi } from '../unquote';
@@ -26,16 +26,22 @@ const KERNEL_SEVERITY: Array<[RegExp, number]> = [
   [/segfault at |audit: .*denied|\bwarning\b/i, Severity.WARN],
 ];
 
+/** A text that none of these words is in matches none of KERNEL_SEVERITY (nor the panic event). */
+const KERNEL_SEVERITY_GATE = /Kernel panic|BUG|Oops|general protection|Call Trace:|Out of memory|oom-kill|verity|segfault|audit: |warning/i;
+
 export function parsePrintk(d: Draft, text: string): boolean {
   const m = PRINTK.exec(text);
   if (m === null) return false;
   d.format = 'printk';
   d.component = 'guest-kernel';
-  d.attrs[K.GUEST_UPTIME] = Number(m[1]);
+  setAttr(d, K.GUEST_UPTIME, Number(m[1]));
   const body = stripAnsi(text.slice(m[0].length));
   d.record.body = body;
   // Userspace writing to /dev/kmsg (systemd[48]: ...) is the guest, not its kernel.
   if (/^[\w.@-]{1,64}\[\d{1,10}\]: /.test(body)) d.component = 'guest';
+  // Most console lines mean nothing alarming: one search for what every pattern above
+  // needs (case-insensitively) rules them all out.
+  if (!KERNEL_SEVERITY_GATE.test(body)) return true;
   for (const [re, sev] of KERNEL_SEVERITY) {
     if (re.test(body)) {
       d.record.severityNumber = sev;
@@ -87,7 +93,7 @@ export function parseEnvLogger(d: Draft, text: string, ctx: ParseContext): boole
   d.timeText = m[1]!;
   d.record.timeUnixNano = parseTimestamp(m[1]!) || d.record.timeUnixNano;
   setSeverity(d, severityFromLevel(m[2]!), m[2]!);
-  d.attrs[K.MODULE] = target;
+  setAttr(d, K.MODULE, target);
   d.record.body = plain.slice(m[0].length).replace(/\r$/, '');
   if (target === 'virtiofsd' || target.startsWith('virtiofsd::')) {
     d.component = 'virtiofsd';

@@ -5,8 +5,14 @@
 import { Severity } from '../../../pdata/log-record';
 import { parseTimestamp } from '../../../pdata/time';
 import type { Draft } from '../draft';
-import { setHypervisor, setSeverity } from '../draft';
+import { setAttr, setHypervisor, setSeverity } from '../draft';
+import { fieldKey } from '../fields';
 import { K } from '../keys';
+
+const FIELD_THREAD = fieldKey('thread');
+const FIELD_INSTANCE = fieldKey('instance');
+const FIELD_PROGRAM = fieldKey('program');
+const FIELD_THREAD_ID = fieldKey('thread_id');
 import { severityFromLevel } from '../severity';
 
 const CLH = /^cloud-hypervisor: (\d{1,12}(?:\.\d{1,9})?)(ns|µs|us|ms|s): (?:<([^>]{1,64})> )?(ERROR|WARN|INFO|DEBUG|TRACE):([^:\s]{1,256}):(\d{1,7}) -- /;
@@ -28,11 +34,11 @@ export function parseCloudHypervisor(d: Draft, text: string): boolean {
   d.format = 'cloud-hypervisor';
   d.component = 'hypervisor';
   setHypervisor(d, 'cloud-hypervisor');
-  d.attrs[K.HYPERVISOR_UPTIME] = Number(m[1]) * ELAPSED_SCALE[m[2]!]!;
-  if (m[3] !== undefined) d.attrs[K.FIELD_PREFIX + 'thread'] = m[3];
+  setAttr(d, K.HYPERVISOR_UPTIME, Number(m[1]) * ELAPSED_SCALE[m[2]!]!);
+  if (m[3] !== undefined) setAttr(d, FIELD_THREAD, m[3]);
   setSeverity(d, severityFromLevel(m[4]!), m[4]!);
-  d.attrs[K.CODE_FILE_PATH] = m[5]!;
-  d.attrs[K.CODE_LINE_NUMBER] = Number(m[6]);
+  setAttr(d, K.CODE_FILE_PATH, m[5]!);
+  setAttr(d, K.CODE_LINE_NUMBER, Number(m[6]));
   d.record.body = text.slice(m[0].length);
   return true;
 }
@@ -52,11 +58,11 @@ export function parseFirecracker(d: Draft, text: string): boolean {
   d.timeText = m[1]!;
   d.record.timeUnixNano = parseTimestamp(m[1]!) || d.record.timeUnixNano;
   const parts = m[2]!.split(':');
-  if (parts[0] !== '') d.attrs[K.FIELD_PREFIX + 'instance'] = parts[0]!;
+  if (parts[0] !== '') setAttr(d, FIELD_INSTANCE, parts[0]!);
   if (parts.length >= 2 && parts[1] !== '') setSeverity(d, severityFromLevel(parts[1]!), parts[1]!);
   if (parts.length >= 4 && /^\d+$/.test(parts[3]!)) {
-    d.attrs[K.CODE_FILE_PATH] = parts[2]!;
-    d.attrs[K.CODE_LINE_NUMBER] = Number(parts[3]);
+    setAttr(d, K.CODE_FILE_PATH, parts[2]!);
+    setAttr(d, K.CODE_LINE_NUMBER, Number(parts[3]));
   }
   d.record.body = text.slice(m[0].length);
   return true;
@@ -72,7 +78,7 @@ export function parseQemu(d: Draft, text: string): boolean {
   d.component = 'hypervisor';
   setHypervisor(d, 'qemu');
   d.service = 'qemu';
-  d.attrs[K.FIELD_PREFIX + 'program'] = m[1]!;
+  setAttr(d, FIELD_PROGRAM, m[1]!);
   const rest = text.slice(m[0].length);
   d.record.body = rest;
   if (/^warning: /i.test(rest)) setSeverity(d, Severity.WARN, 'warning');
@@ -88,7 +94,7 @@ export function parseVirtiofsdC(d: Draft, text: string): boolean {
   if (m === null) return false;
   d.format = 'virtiofsd';
   d.component = 'virtiofsd';
-  d.attrs[K.FIELD_PREFIX + 'thread_id'] = m[1]!;
+  setAttr(d, FIELD_THREAD_ID, m[1]!);
   d.record.body = text.slice(m[0].length);
   return true;
 }
@@ -122,7 +128,7 @@ export function parseGoLog(d: Draft, text: string): boolean {
   d.record.body = text.slice(m[0].length);
   const tag = m[5];
   if (tag !== undefined) {
-    d.attrs[K.MODULE] = tag;
+    setAttr(d, K.MODULE, tag);
     if (tag.startsWith('adaptor') || tag.startsWith('podnetwork') || tag.startsWith('cloud')) {
       d.component = 'hypervisor';
       setHypervisor(d, 'remote');

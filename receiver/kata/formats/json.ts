@@ -9,8 +9,8 @@ import { nanosFromMicrosString, parseTimestamp } from '../../../pdata/time';
 import type { ParseContext } from '../context';
 import { MAX_DEPTH } from '../context';
 import type { Draft } from '../draft';
-import { markDamaged, setSeverity } from '../draft';
-import { applyField } from '../fields';
+import { getAttr, hasAttr, markDamaged, setAttr, setAttrOnce, setSeverity } from '../draft';
+import { applyField, applyFieldHashed, fieldKey } from '../fields';
 import { isHex64 } from '../ids';
 import { K } from '../keys';
 import { severityFromLevel, SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from '../severity';
@@ -33,8 +33,102 @@ function str(v: unknown): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+/** The rest of a JSON string from its first character: through the quote that closes it. */
+const STRING_REST = /[^"\\]*(?:\\[^][^"\\]*)*"/y;
+
+/** Raw control characters make a JSON text invalid. */
+const CONTROL = /[\u0000-\u001f]/;
+
+/**
+ * A slog record is a flat object of string values written without spaces. Such text is
+ * read here without building an object: the keys and values in order, or null for any
+ * other text (which then goes to JSON.parse, so the result is the same either way). A
+ * value with escapes is decoded by JSON.parse of just that string. Keys that JSON.parse
+ * would reorder (array indexes) or merge (duplicates) also give null.
+ */
+export function scanFlatJson(text: string): { keys: string[]; vals: string[]; hashes: number[] } | null {
+  const out: FlatJson = { keys: [], vals: [], hashes: [] };
+  const count = scanFlatJsonInto(text, out);
+  return count < 0 ? null : { keys: out.keys.slice(0, count), vals: out.vals.slice(0, count), hashes: out.hashes.slice(0, count) };
+}
+
+/**
+ * Where scanFlatJsonInto writes: the first `count` entries of each array hold the result,
+ * later ones are left over from earlier texts. One per nesting depth, reused.
+ */
+interface FlatJson {
+  keys: string[];
+  vals: string[];
+  /** keyHash (fields.ts) of each key. */
+  hashes: number[];
+}
+
+const FLAT: FlatJson[] = [];
+
+/** scanFlatJson into reused arrays: the number of pairs, or -1 for text it does not read. */
+function scanFlatJsonInto(text: string, out: FlatJson): number {
+  const n = text.length;
+  if (n < 8 || text.charCodeAt(0) !== 123 || text.charCodeAt(1) !== 34 || text.charCodeAt(n - 1) !== 125) return -1;
+  if (CONTROL.test(text)) return -1;
+  const keys = out.keys;
+  const vals = out.vals;
+  const hashes = out.hashes;
+  let count = 0;
+  let bs = text.indexOf('\\');
+  if (bs < 0) bs = n;
+  // At the opening quote of a key.
+  let i = 1;
+  for (;;) {
+    const ke = text.indexOf('"', i + 1);
+    if (ke < 0 || bs < ke) return -1;
+    const c0 = text.charCodeAt(i + 1);
+    if (c0 >= 48 && c0 <= 57) return -1;
+    if (text.charCodeAt(ke + 1) !== 58 || text.charCodeAt(ke + 2) !== 34) return -1;
+    const key = text.slice(i + 1, ke);
+    let h = 0;
+    for (let k = i + 1; k < ke; k++) h = (Math.imul(h, 31) + text.charCodeAt(k)) | 0;
+    const vs = ke + 3;
+    let ve = text.indexOf('"', vs);
+    if (ve < 0) return -1;
+    let value: string;
+    if (bs < ve) {
+      // The string ends at the first quote that no backslash escapes.
+      STRING_REST.lastIndex = vs;
+      if (!STRING_REST.test(text)) return -1;
+      ve = STRING_REST.lastIndex - 1;
+      try {
+        value = JSON.parse(text.slice(vs - 1, ve + 1)) as string;
+      } catch {
+        return -1;
+      }
+      bs = text.indexOf('\\', ve + 1);
+      if (bs < 0) bs = n;
+    } else {
+      value = text.slice(vs, ve);
+    }
+    for (let k = 0; k < count; k++) {
+      if (keys[k] === key) return -1;
+    }
+    keys[count] = key;
+    vals[count] = value;
+    hashes[count++] = h;
+    const c = text.charCodeAt(ve + 1);
+    if (c === 44 /* , */ && text.charCodeAt(ve + 2) === 34) {
+      i = ve + 2;
+      continue;
+    }
+    return c === 125 && ve + 2 === n ? count : -1;
+  }
+}
+
 /** Returns false when the text is not JSON at all (the caller tries other formats). */
 export function parseJsonPayload(d: Draft, text: string, ctx: ParseContext): boolean {
+  const flat: FlatJson = { keys: [], vals: [], hashes: [] };
+  const count = scanFlatJsonInto(text, flat);
+  if (count >= 0 && !isJournalKeys(flat.keys, count)) {
+    parseFlatRecord(d, flat.keys, flat.vals, flat.hashes, count, ctx);
+    return true;
+  }
   let obj = tryParse(text);
   if (obj === undefined && text.indexOf('\n') >= 0) {
     // A console wrap put a raw newline inside a string value (SE guest agent record).
@@ -55,37 +149,84 @@ function isJournalEntry(obj: Json): boolean {
   return 'MESSAGE' in obj || '__CURSOR' in obj || '__REALTIME_TIMESTAMP' in obj || ('SYSLOG_IDENTIFIER' in obj && '_PID' in obj);
 }
 
-const SLOG_SEVERITY_FIELDS = new Set(['msg', 'level', 'ts', 'time', 'message']);
+/** isJournalEntry for scanned keys (any of them sends the text down the object path). */
+function isJournalKeys(keys: string[], count: number): boolean {
+  for (let i = 0; i < count; i++) {
+    const k = keys[i]!;
+    if (k === 'MESSAGE' || k === '__CURSOR' || k === '__REALTIME_TIMESTAMP' || k === 'SYSLOG_IDENTIFIER') return true;
+  }
+  return false;
+}
+
 /** slog's level names; logrus JSON (containerd, nydus) writes lower-case words. */
 const SLOG_LEVELS = new Set(['TRCE', 'DEBG', 'INFO', 'WARN', 'ERRO', 'CRIT']);
 
 function parseJsonRecord(d: Draft, obj: Json, ctx: ParseContext): void {
-  const name = str(obj['name']);
-  const source = str(obj['source']);
-  const level = str(obj['level']);
+  const keys: string[] = [];
+  const vals: string[] = [];
+  for (const key in obj) {
+    keys.push(key);
+    vals.push(str(obj[key]));
+  }
   // slog writes msg, level, ts; a hand-edited copy may lose ts but keeps slog's level names.
+  const level = str(obj['level']);
   const isSlog = 'msg' in obj && ('ts' in obj || SLOG_LEVELS.has(level));
-  d.format = isSlog ? 'slog-json' : 'json';
   const msg = str(obj['msg'] ?? obj['message']);
+  const ts = str(obj['ts'] ?? obj['time']);
+  parseJsonFields(d, keys, vals, null, keys.length, str(obj['name']), str(obj['source']), level, isSlog, msg, ts, typeof obj['time'] === 'string', obj['daemon'] !== undefined, ctx);
+}
+
+/** parseJsonRecord for scanned text: every value is a string. */
+function parseFlatRecord(d: Draft, keys: string[], vals: string[], hashes: number[], count: number, ctx: ParseContext): void {
+  let name = '';
+  let source = '';
+  let level = '';
+  let msg: string | undefined;
+  let message: string | undefined;
+  let ts: string | undefined;
+  let time: string | undefined;
+  let daemon = false;
+  for (let i = 0; i < count; i++) {
+    switch (keys[i]) {
+      case 'name': name = vals[i]!; break;
+      case 'source': source = vals[i]!; break;
+      case 'level': level = vals[i]!; break;
+      case 'msg': msg = vals[i]!; break;
+      case 'message': message = vals[i]!; break;
+      case 'ts': ts = vals[i]!; break;
+      case 'time': time = vals[i]!; break;
+      case 'daemon': daemon = true; break;
+      default: break;
+    }
+  }
+  const isSlog = msg !== undefined && (ts !== undefined || SLOG_LEVELS.has(level));
+  parseJsonFields(d, keys, vals, hashes, count, name, source, level, isSlog, msg ?? message ?? '', ts ?? time ?? '', time !== undefined, daemon, ctx);
+}
+
+function parseJsonFields(
+  d: Draft, keys: string[], vals: string[], hashes: number[] | null, count: number, name: string, source: string, level: string, isSlog: boolean, msg: string, ts: string,
+  timeIsString: boolean, hasDaemon: boolean, ctx: ParseContext,
+): void {
+  d.format = isSlog ? 'slog-json' : 'json';
   d.record.body = msg;
   if (level !== '') setSeverity(d, severityFromLevel(level), level);
-  const ts = str(obj['ts'] ?? obj['time']);
   if (ts !== '') {
     d.timeText = ts;
     const ns = parseTimestamp(ts);
     if (ns === '') markDamaged(d, 'partial', 'unparseable time');
     else d.record.timeUnixNano = ns;
   }
-  for (const key in obj) {
-    if (SLOG_SEVERITY_FIELDS.has(key)) continue;
-    const v = obj[key];
+  for (let i = 0; i < count; i++) {
+    const key = keys[i]!;
+    if (key === 'msg' || key === 'level' || key === 'ts' || key === 'time' || key === 'message') continue;
     if (key === 'source' && name === 'kata-runtime' && isHex64(source)) {
       // runtime-rs names its logger after the sandbox: source is the sandbox id.
-      d.attrs[K.SOURCE] = source;
-      d.attrs[K.SANDBOX_ID] = source;
+      setAttr(d, K.SOURCE, source);
+      setAttr(d, K.SANDBOX_ID, source);
       continue;
     }
-    applyField(d, key, str(v));
+    if (hashes !== null) applyFieldHashed(d, key, hashes[i]!, vals[i]!);
+    else applyField(d, key, vals[i]!);
   }
   if (name === 'kata-agent' || source === 'agent') d.component = 'agent';
   else if (name === 'kata-agent-ctl') {
@@ -99,10 +240,10 @@ function parseJsonRecord(d: Draft, obj: Json, ctx: ParseContext): void {
     d.component = 'container-manager';
     d.service = 'nydus-snapshotter';
   } else if (ctx.inConsole) d.component = 'guest';
-  else if (!isSlog && level !== '' && level === level.toLowerCase() && typeof obj['time'] === 'string') {
+  else if (!isSlog && level !== '' && level === level.toLowerCase() && timeIsString) {
     // logrus JSONFormatter: the Go container stack (containerd, CRI-O, nydus snapshotter).
     d.component = 'container-manager';
-    if (obj['daemon'] !== undefined) d.service = 'nydus-snapshotter';
+    if (hasDaemon) d.service = 'nydus-snapshotter';
     else if (ctx.identifier !== '') d.service = ctx.identifier;
   }
   agentRpc(d, msg);
@@ -133,6 +274,18 @@ function wordAt(text: string, start: number): string {
 }
 
 const BLOCKED = ' is blocked by policy';
+const BLOCKED_TAIL = 'blocked by policy';
+
+/**
+ * `msg.indexOf(BLOCKED)`, searched by its tail: a search starts at each occurrence of the
+ * pattern's first character, and a space is in every message.
+ */
+function indexOfBlocked(msg: string): number {
+  for (let j = msg.indexOf(BLOCKED_TAIL, 4); j >= 0; j = msg.indexOf(BLOCKED_TAIL, j + 1)) {
+    if (msg.startsWith(' is ', j - 4)) return j - 4;
+  }
+  return -1;
+}
 const POLICY_CHECK = 'policy check: ';
 const RPC_CALL = 'rpc call from shim to agent: "';
 
@@ -143,9 +296,9 @@ const RPC_CALL = 'rpc call from shim to agent: "';
  * every logfmt and JSON record.
  */
 export function agentRpc(d: Draft, msg: string): void {
-  if (d.attrs[K.AGENT_RPC] !== undefined || msg.length < 14) return;
+  if (msg.length < 14 || hasAttr(d, K.AGENT_RPC)) return;
   let rpc = '';
-  const blocked = msg.indexOf(BLOCKED);
+  const blocked = indexOfBlocked(msg);
   if (blocked > 0) {
     const w = wordBefore(msg, blocked);
     if (w.endsWith('Request')) rpc = w;
@@ -157,7 +310,7 @@ export function agentRpc(d: Draft, msg: string): void {
     const m = /^ttRPC \w+ request: (\w{1,64})/.exec(msg);
     if (m !== null) rpc = m[1]!;
   }
-  if (rpc !== '') d.attrs[K.AGENT_RPC] = rpc;
+  if (rpc !== '') setAttr(d, K.AGENT_RPC, rpc);
 }
 
 const JOURNAL_SKIP = new Set([
@@ -174,22 +327,22 @@ function journalMessage(v: unknown): string {
 
 /** A journald entry (from -o json or -o export): journald fields, then MESSAGE as a payload. */
 export function parseJournalObject(d: Draft, obj: Json, ctx: ParseContext, envelope: 'journal-json' | 'journal-export'): void {
-  const envelopes = (d.attrs[K.LOG_ENVELOPE] as string[] | undefined) ?? [];
-  d.attrs[K.LOG_ENVELOPE] = [...envelopes, envelope];
+  const envelopes = (getAttr(d, K.LOG_ENVELOPE) as string[] | undefined) ?? [];
+  setAttr(d, K.LOG_ENVELOPE, [...envelopes, envelope]);
   const ident = str(obj['SYSLOG_IDENTIFIER']);
-  if (ident !== '') d.attrs[K.LOG_IDENTIFIER] = ident;
+  if (ident !== '') setAttr(d, K.LOG_IDENTIFIER, ident);
   const pid = str(obj['SYSLOG_PID'] ?? obj['_PID']);
-  if (/^\d{1,10}$/.test(pid)) d.attrs[K.PROCESS_PID] = Number(pid);
+  if (/^\d{1,10}$/.test(pid)) setAttr(d, K.PROCESS_PID, Number(pid));
   const host = str(obj['_HOSTNAME']);
   if (host !== '') d.host = host;
   const unit = str(obj['_SYSTEMD_UNIT']);
-  if (unit !== '') d.attrs[K.JOURNAL_UNIT] = unit;
+  if (unit !== '') setAttr(d, K.JOURNAL_UNIT, unit);
   const transport = str(obj['_TRANSPORT']);
-  if (transport !== '') d.attrs[K.JOURNAL_TRANSPORT] = transport;
+  if (transport !== '') setAttr(d, K.JOURNAL_TRANSPORT, transport);
   const cursor = str(obj['__CURSOR']);
-  if (cursor !== '') d.attrs[K.JOURNAL_CURSOR] = cursor;
+  if (cursor !== '') setAttr(d, K.JOURNAL_CURSOR, cursor);
   const boot = str(obj['_BOOT_ID']);
-  if (boot !== '') d.attrs[K.JOURNAL_BOOT_ID] = boot;
+  if (boot !== '') setAttr(d, K.JOURNAL_BOOT_ID, boot);
   const journalTime = nanosFromMicrosString(str(obj['_SOURCE_REALTIME_TIMESTAMP'] ?? obj['__REALTIME_TIMESTAMP']));
   const priority = Number(str(obj['PRIORITY']));
 
@@ -211,10 +364,10 @@ export function parseJournalObject(d: Draft, obj: Json, ctx: ParseContext, envel
     const lower = key.toLowerCase();
     const field = lower.startsWith('kata_') ? lower.slice(5) : lower;
     if (['level', 'msg', 'time', 'ts'].includes(field)) continue;
-    const fieldKey = field === 'sandbox' ? K.SANDBOX_ID : field === 'container' ? K.CONTAINER_ID : '';
-    if (fieldKey !== '') {
-      if (d.attrs[fieldKey] === undefined) d.attrs[fieldKey] = str(obj[key]);
-    } else if (d.attrs[K.FIELD_PREFIX + field] === undefined && !(field in FIELD_EQUIVALENTS)) {
+    const idKey = field === 'sandbox' ? K.SANDBOX_ID : field === 'container' ? K.CONTAINER_ID : '';
+    if (idKey !== '') {
+      setAttrOnce(d, idKey, str(obj[key]));
+    } else if (!hasAttr(d, fieldKey(field)) && !(field in FIELD_EQUIVALENTS)) {
       applyField(d, field, str(obj[key]));
     }
   }

@@ -8,10 +8,11 @@ import { parseTimestamp } from '../../../pdata/time';
 import type { ParseContext } from '../context';
 import { MAX_DEPTH, nested } from '../context';
 import type { Draft } from '../draft';
-import { beginRelay, endRelay, markDamaged, setHypervisor, setSeverity } from '../draft';
-import { applyField } from '../fields';
+import { beginRelay, endRelay, getAttr, hasAttr, markDamaged, setAttr, setHypervisor, setSeverity } from '../draft';
+import { applyFieldHashed, fieldKey } from '../fields';
 import { K } from '../keys';
-import { scanLogfmt } from '../logfmt';
+import { newLogfmtScratch, scanLogfmtInto } from '../logfmt';
+import type { LogfmtScratch } from '../logfmt';
 import { severityFromLevel } from '../severity';
 import { stripAnsi } from '../unquote';
 import { agentRpc } from './json';
@@ -40,10 +41,15 @@ const IDENT_COMPONENT: Record<string, Draft['component']> = {
 };
 
 /** Decides the component of a logrus record from its own fields first, then the envelope. */
+const FIELD_APP = fieldKey('app');
+const FIELD_RUNTIME = fieldKey('runtime');
+const FIELD_VMCONSOLE = fieldKey('vmconsole');
+const FIELD_CONTENTS = fieldKey('contents');
+const FIELD_DAEMON = fieldKey('daemon');
+
 function logrusComponent(d: Draft, ctx: ParseContext): void {
-  const a = d.attrs;
-  const name = a[K.LOGGER_NAME];
-  const source = a[K.SOURCE];
+  const name = getAttr(d, K.LOGGER_NAME);
+  const source = getAttr(d, K.SOURCE);
   const byName = typeof name === 'string' ? NAME_COMPONENT[name] : undefined;
   if (byName !== undefined) {
     d.component = byName;
@@ -57,15 +63,16 @@ function logrusComponent(d: Draft, ctx: ParseContext): void {
     if (source === 'shim') return void (d.component = 'legacy-shim');
     if (source === 'agent') return void (d.component = 'agent');
   }
-  if (a[K.FIELD_PREFIX + 'app'] === 'kata-monitor') return void (d.component = 'kata-monitor');
+  if (getAttr(d, FIELD_APP) === 'kata-monitor') return void (d.component = 'kata-monitor');
   // Records of containerd's shim library run inside the Kata shim process.
-  if (typeof a[K.FIELD_PREFIX + 'runtime'] === 'string' && (a[K.FIELD_PREFIX + 'runtime'] as string).includes('kata')) {
+  const runtime = getAttr(d, FIELD_RUNTIME);
+  if (typeof runtime === 'string' && runtime.includes('kata')) {
     return void (d.component = 'runtime');
   }
-  if (a[K.SANDBOX_ID] !== undefined && IDENT_COMPONENT[ctx.identifier] !== 'container-manager') {
+  if (hasAttr(d, K.SANDBOX_ID) && IDENT_COMPONENT[ctx.identifier] !== 'container-manager') {
     return void (d.component = 'runtime');
   }
-  if (a[K.CODE_FILE_PATH] !== undefined) {
+  if (hasAttr(d, K.CODE_FILE_PATH)) {
     d.component = 'container-manager';
     d.service = ctx.identifier || 'crio';
     return;
@@ -77,17 +84,26 @@ function logrusComponent(d: Draft, ctx: ParseContext): void {
   }
 }
 
+/** One scratch per nesting depth: a relayed record is read while its wrapper's fields are done with. */
+const SCRATCH: LogfmtScratch[] = [];
+
+export function logfmtScratch(depth: number): LogfmtScratch {
+  return newLogfmtScratch();
+}
+
 export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): void {
-  const res = scanLogfmt(text);
+  const res = logfmtScratch(ctx.depth);
+  const count = scanLogfmtInto(text, 0, res);
   d.format = 'logfmt';
   if (!res.clean) markDamaged(d, 'partial', res.unterminated ? 'unterminated quoted value' : 'malformed logfmt');
   const p = res.pairs;
+  const hashes = res.hashes;
   let time = '';
   let level = '';
   let msg = '';
   let vmconsole = '';
   let contents = '';
-  for (let i = 0; i < p.length; i += 2) {
+  for (let i = 0; i < 2 * count; i += 2) {
     const key = p[i]!;
     const value = p[i + 1]!;
     switch (key) {
@@ -97,7 +113,7 @@ export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): vo
       case 'msg': msg = value; d.record.body = value; break;
       case 'vmconsole': vmconsole = value; break;
       case 'contents': contents = value; break;
-      default: applyField(d, key, value);
+      default: applyFieldHashed(d, key, hashes[i >> 1]!, value);
     }
   }
   d.record.body = msg;
@@ -108,22 +124,23 @@ export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): vo
     else d.record.timeUnixNano = ns;
   }
   if (level !== '') setSeverity(d, severityFromLevel(level), level);
-  if (p.length === 0) markDamaged(d, 'failed', 'no logfmt fields');
+  if (count === 0) markDamaged(d, 'failed', 'no logfmt fields');
   logrusComponent(d, ctx);
   // Only the Go runtime's console watcher writes vmconsole= (a record trimmed down to it included).
   if (vmconsole !== '' && d.component === 'unknown') d.component = 'runtime';
   agentRpc(d, msg);
-  const error = d.attrs[K.EXCEPTION_MESSAGE];
+  const error = getAttr(d, K.EXCEPTION_MESSAGE);
   if (typeof error === 'string') agentRpc(d, error);
-  if (d.component === 'runtime' && d.attrs[K.SUBSYSTEM] === 'cloudHypervisor') setHypervisor(d, 'cloud-hypervisor');
+  const subsystem = getAttr(d, K.SUBSYSTEM);
+  if (d.component === 'runtime' && subsystem === 'cloudHypervisor') setHypervisor(d, 'cloud-hypervisor');
   if (ctx.depth >= MAX_DEPTH) {
     // Too deep to decode again: keep the carried text as it is.
-    if (vmconsole !== '') d.attrs[K.FIELD_PREFIX + 'vmconsole'] = vmconsole;
-    if (contents !== '') d.attrs[K.FIELD_PREFIX + 'contents'] = contents;
+    if (vmconsole !== '') setAttr(d, FIELD_VMCONSOLE, vmconsole);
+    if (contents !== '') setAttr(d, FIELD_CONTENTS, contents);
     return;
   }
 
-  const source = d.attrs[K.SOURCE];
+  const source = getAttr(d, K.SOURCE);
   if (vmconsole !== '') {
     relay(d, vmconsole, nested(ctx, true));
   } else if (d.component === 'legacy-proxy' && source === 'agent' && msg !== '') {
@@ -131,15 +148,15 @@ export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): vo
     const inner = msg.endsWith('\n') ? msg.slice(0, -1) : msg;
     relay(d, inner, nested(ctx, !inner.startsWith('time=')));
   } else if (contents !== '') {
-    d.attrs[K.FIELD_PREFIX + 'contents'] = contents;
-    if (d.attrs[K.SUBSYSTEM] === 'firecracker') relay(d, contents, nested(ctx, false));
+    setAttr(d, FIELD_CONTENTS, contents);
+    if (subsystem === 'firecracker') relay(d, contents, nested(ctx, false));
   } else if (source === 'virtiofsd' && d.component === 'runtime') {
     relay(d, msg, nested(ctx, false));
     if ((d.component as string) === 'unknown' || (d.format as string) === 'text') {
       d.component = 'virtiofsd';
       d.service = '';
     }
-  } else if (msg.startsWith('qemu-') && d.attrs[K.SUBSYSTEM] === 'qemu') {
+  } else if (msg.startsWith('qemu-') && subsystem === 'qemu') {
     relay(d, msg, nested(ctx, false));
   }
 }
@@ -177,20 +194,21 @@ export function parseLogrusTty(d: Draft, text: string, ctx: ParseContext): boole
   const message = (f === null ? rest : rest.slice(0, f.index)).trimEnd();
   d.record.body = message;
   if (f !== null) {
-    const res = scanLogfmt(rest, f.index + 1);
+    const res = logfmtScratch(ctx.depth);
+    const count = scanLogfmtInto(rest, f.index + 1, res);
     if (!res.clean) markDamaged(d, 'partial', 'malformed logfmt fields');
-    for (let i = 0; i < res.pairs.length; i += 2) applyField(d, res.pairs[i]!, res.pairs[i + 1]!);
+    for (let i = 0; i < count; i++) applyFieldHashed(d, res.pairs[2 * i]!, res.hashes[i]!, res.pairs[2 * i + 1]!);
   }
   logrusComponent(d, ctx);
   // A CLI that exits with logrus.Fatal (crictl, skopeo) prints its error this way, with no fields.
   const clientError = f === null && !fullTime && (m[1] === 'FATA' || m[1] === 'PANI');
   if (clientError) {
     d.format = 'client-error';
-    d.attrs[K.EXCEPTION_MESSAGE] = message;
+    setAttr(d, K.EXCEPTION_MESSAGE, message);
   }
   if (d.component === 'unknown') {
     if (ctx.inConsole) d.component = 'guest';
-    else if (fullTime || d.attrs[K.FIELD_PREFIX + 'daemon'] !== undefined) {
+    else if (fullTime || hasAttr(d, FIELD_DAEMON)) {
       // Of the logrus TTY writers around Kata only the nydus snapshotter sets FullTimestamp.
       d.component = 'container-manager';
       d.service = 'nydus-snapshotter';

@@ -5,7 +5,7 @@
 import { Severity } from '../../../pdata/log-record';
 import type { ParseContext } from '../context';
 import type { Draft } from '../draft';
-import { markDamaged, setSeverity } from '../draft';
+import { markDamaged, setAttr, setSeverity } from '../draft';
 import { K } from '../keys';
 import { agentRpc } from './json';
 
@@ -21,16 +21,16 @@ export function parseGoPanic(d: Draft, text: string, ctx: ParseContext): boolean
     if (!GOROUTINE.test(text)) return false;
     d.format = 'go-panic';
     d.record.body = text;
-    d.attrs[K.EXCEPTION_STACKTRACE] = text;
+    setAttr(d, K.EXCEPTION_STACKTRACE, text);
     markDamaged(d, 'partial', 'goroutine dump without its panic line');
   } else {
     d.format = 'go-panic';
     d.record.body = text;
     d.record.eventName = 'kata.runtime.panic';
     setSeverity(d, m[1] === 'panic' ? Severity.FATAL2 : Severity.FATAL, m[1]!);
-    d.attrs[K.EXCEPTION_TYPE] = m[1] === 'panic' ? 'go.panic' : 'go.fatal_error';
-    d.attrs[K.EXCEPTION_MESSAGE] = nl < 0 ? m[2]! : m[2]!.slice(0, nl - m[1]!.length - 2);
-    if (nl >= 0) d.attrs[K.EXCEPTION_STACKTRACE] = text.slice(nl + 1);
+    setAttr(d, K.EXCEPTION_TYPE, m[1] === 'panic' ? 'go.panic' : 'go.fatal_error');
+    setAttr(d, K.EXCEPTION_MESSAGE, nl < 0 ? m[2]! : m[2]!.slice(0, nl - m[1]!.length - 2));
+    if (nl >= 0) setAttr(d, K.EXCEPTION_STACKTRACE, text.slice(nl + 1));
   }
   // A panic under containerd's identifier is still the shim's stderr when it names Kata frames.
   if (ctx.identifier === 'kata' || KATA_FRAMES.test(text)) d.component = 'runtime';
@@ -50,12 +50,12 @@ export function parseRustErrorChain(d: Draft, text: string): boolean {
     d.format = 'rust-error';
     d.record.body = text;
     setSeverity(d, Severity.FATAL, '');
-    d.attrs[K.EXCEPTION_TYPE] = 'rust.panic';
+    setAttr(d, K.EXCEPTION_TYPE, 'rust.panic');
     const nl = text.indexOf('\n');
     const rest = nl < 0 ? '' : text.slice(nl + 1);
     const bt = rest.indexOf('stack backtrace:');
-    d.attrs[K.EXCEPTION_MESSAGE] = (bt < 0 ? rest : rest.slice(0, bt)).trim() || panic[0];
-    if (bt >= 0) d.attrs[K.EXCEPTION_STACKTRACE] = rest.slice(bt);
+    setAttr(d, K.EXCEPTION_MESSAGE, (bt < 0 ? rest : rest.slice(0, bt)).trim() || panic[0]);
+    if (bt >= 0) setAttr(d, K.EXCEPTION_STACKTRACE, rest.slice(bt));
     agentRpc(d, text);
     return true;
   }
@@ -65,8 +65,8 @@ export function parseRustErrorChain(d: Draft, text: string): boolean {
   d.record.body = text;
   setSeverity(d, Severity.ERROR, '');
   const head = text.slice(0, caused).trimEnd();
-  d.attrs[K.EXCEPTION_MESSAGE] = head.startsWith('Error: ') ? head.slice(7) : head;
-  d.attrs[K.EXCEPTION_STACKTRACE] = text.slice(caused + 1);
+  setAttr(d, K.EXCEPTION_MESSAGE, head.startsWith('Error: ') ? head.slice(7) : head);
+  setAttr(d, K.EXCEPTION_STACKTRACE, text.slice(caused + 1));
   agentRpc(d, text);
   return true;
 }
