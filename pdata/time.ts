@@ -92,8 +92,24 @@ export function nanosFromParts(seconds: number, fraction: string): string {
   if (seconds < 0) return '0';
   if (seconds === 0 && fraction === '') return '0';
   const frac = fraction.length >= 9 ? fraction.slice(0, 9) : (fraction + '000000000').slice(0, 9);
-  return seconds === 0 ? String(Number(frac)) : String(seconds) + frac;
+  if (seconds === 0) return String(Number(frac));
+  const ns = String(seconds) + frac;
+  if (Number.isInteger(seconds)) {
+    // millisFromNanos of this very string, for the clock learning that follows.
+    const a = frac.charCodeAt(0) - 48;
+    const b = frac.charCodeAt(1) - 48;
+    const c = frac.charCodeAt(2) - 48;
+    if (a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9) {
+      lastNanos = ns;
+      lastNanosMillis = seconds * 1000 + a * 100 + b * 10 + c;
+    }
+  }
+  return ns;
 }
+
+/** The last time string nanosFromParts made, and its whole milliseconds. */
+let lastNanos = '';
+let lastNanosMillis = 0;
 
 const TEN_DIGITS = /^\d{10}$/;
 let msPrefix = '\u0000';
@@ -104,6 +120,8 @@ let msPrefixValue = 0;
  * mostly share their second, so the seconds of the last 19-digit time are kept.
  */
 export function millisFromNanos(ns: string): number {
+  // Mostly the time just parsed: the same string, compared by identity.
+  if (ns === lastNanos) return lastNanosMillis;
   if (ns.length === 19) {
     const a = ns.charCodeAt(10) - 48;
     const b = ns.charCodeAt(11) - 48;

@@ -34,6 +34,10 @@ export interface Draft {
   errors: string[] | null;
   /** Time and level seen so far, so a relay can move them to kata.relay.*. */
   timeText: string;
+  /** The top-level text has ` name=` or ` source=` (a logfmt key read there), for the twin check. */
+  selfDescribed: boolean;
+  /** The attributes come in an order that differs from record to record (slog JSON): see newAttributes. */
+  randomOrder: boolean;
 }
 
 export function newDraft(record: LogRecord): Draft {
@@ -49,6 +53,8 @@ export function newDraft(record: LogRecord): Draft {
     status: '',
     errors: null,
     timeText: '',
+    selfDescribed: false,
+    randomOrder: false,
   };
 }
 
@@ -70,6 +76,8 @@ export function resetDraft(d: Draft, record: LogRecord, keepArrays: boolean): vo
   d.status = '';
   d.errors = null;
   d.timeText = '';
+  d.selfDescribed = false;
+  d.randomOrder = false;
 }
 
 /** The value of an attribute, or undefined when it is not set. */
@@ -140,14 +148,27 @@ export function setHypervisor(d: Draft, type: HypervisorType): void {
 const AttributeObject = function AttributeObject(this: Attributes): void {} as unknown as new () => Attributes;
 AttributeObject.prototype = Object.prototype;
 
-/** An empty attribute object (see AttributeObject). */
-export function newAttributes(): Attributes {
-  return new AttributeObject();
+/**
+ * An empty attribute object for keys in this order. The engine gives an object whose keys
+ * were added in an order it has not seen a new hidden class, and all of them together a
+ * tree of them; agent slog JSON writes its keys in a random order (a Rust HashMap), so its
+ * records would create thousands of such classes, which every full garbage collection
+ * drops (no object holds them for long) and the next records create again. Their
+ * attributes are built as hash tables instead ("dictionary mode": an object made so by
+ * deleting a property that is not its last): same keys, same order, same prototype,
+ * without the classes.
+ */
+export function newAttributes(randomOrder: boolean): Attributes {
+  if (!randomOrder) return new AttributeObject();
+  const a: Attributes = { __dictionary0: 0, __dictionary1: 0 };
+  delete a['__dictionary0'];
+  delete a['__dictionary1'];
+  return a;
 }
 
 /** The attribute object of the first `n` keys and values, keys in that order. */
-export function buildAttributes(keys: readonly string[], vals: readonly AttributeValue[], n: number): Attributes {
-  const a = new AttributeObject();
+export function buildAttributes(keys: readonly string[], vals: readonly AttributeValue[], n: number, randomOrder: boolean): Attributes {
+  const a = newAttributes(randomOrder);
   // The first few stores each have a site of their own: those see few (shape, key) pairs
   // and stay fast, where one site for all of them would see every shape there is.
   if (n > 0) a[keys[0]!] = vals[0]!;
@@ -263,6 +284,6 @@ export function finishDraft(d: Draft): LogRecord {
     service = typeof hv === 'string' ? hv : DEFAULT_SERVICE[d.component];
   }
   d.record.resource = internResource(service, d.host);
-  d.record.attributes = buildAttributes(d.keys, d.vals, d.n);
+  d.record.attributes = buildAttributes(d.keys, d.vals, d.n, d.randomOrder);
   return d.record;
 }

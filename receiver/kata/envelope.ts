@@ -145,6 +145,10 @@ export const JOURNAL_SHORT_REFERENCE = JOURNAL_SHORT;
  */
 let lastDate = '';
 let lastShortDate: [number, number, string] | null = null;
+/** The date, host and the space after it of the last journal line, with what they say. */
+let lastDateHost = '';
+let lastDateHostDate: [number, number, string] | null = null;
+let lastDateHostHost = '';
 /** Recent hosts and identifiers of journal prefixes: the same few on every line. */
 const RECENT_HOSTS: string[] = [];
 const RECENT_IDENTS: string[] = [];
@@ -165,6 +169,13 @@ function peelJournalShort(p: Peeled, text: string): boolean {
   let i = 0;
   let c = 0;
   let shortDate: [number, number, string];
+  let host: string | undefined;
+  // The date and the host together, as on the last line: one comparison.
+  if (lastDateHostDate !== null && text.startsWith(lastDateHost)) {
+    shortDate = lastDateHostDate;
+    host = lastDateHostHost;
+    i = lastDateHost.length;
+  } else {
   if (lastShortDate !== null && text.startsWith(lastDate)) {
     shortDate = lastShortDate;
     i = lastDate.length;
@@ -214,7 +225,6 @@ function peelJournalShort(p: Peeled, text: string): boolean {
   }
   // Host: 1-255 non-space characters, a space.
   const hostStart = i;
-  let host: string | undefined;
   for (let k = 0; k < RECENT_HOSTS.length; k++) {
     const h = RECENT_HOSTS[k]!;
     if (text.charCodeAt(i + h.length) === 32 && text.startsWith(h, i)) {
@@ -229,6 +239,10 @@ function peelJournalShort(p: Peeled, text: string): boolean {
     nextHost = remember(RECENT_HOSTS, nextHost, host, 4);
   }
   i = hostStart + host.length + 1;
+  lastDateHost = text.slice(0, i);
+  lastDateHostDate = shortDate;
+  lastDateHostHost = host;
+  }
   // Identifier: 1-128 characters other than space, `[` and `:`; then `[pid]` and/or `:`.
   const identStart = i;
   let ident: string | undefined;

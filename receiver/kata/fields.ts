@@ -43,9 +43,20 @@ function setOnce(key: string): FieldHandler {
   };
 }
 
+/** `/^\d{1,10}$/.test(v)`. */
+function isPidText(v: string): boolean {
+  const n = v.length;
+  if (n === 0 || n > 10) return false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function setPid(d: Draft, v: string): void {
   // pid once held a container id (kata-containers#2185): keep such text, never coerce it.
-  if (/^\d{1,10}$/.test(v)) setAttr(d, K.PROCESS_PID, Number(v));
+  if (isPidText(v)) setAttr(d, K.PROCESS_PID, Number(v));
   else if (v !== '') setAttr(d, FIELD_PID, v);
 }
 
@@ -57,8 +68,30 @@ function setName(d: Draft, v: string): void {
 
 function setSubsystem(d: Draft, v: string): void {
   setAttr(d, K.SUBSYSTEM, v);
-  const hv = SUBSYSTEM_HYPERVISOR[v];
+  const hv = subsystemHypervisor(v);
   if (hv !== undefined) setHypervisor(d, hv);
+}
+
+/**
+ * SUBSYSTEM_HYPERVISOR[v]; the runtime's common subsystems compared directly, which computes
+ * no hash of the value (read from the line, it has none yet).
+ */
+function subsystemHypervisor(v: string): (typeof SUBSYSTEM_HYPERVISOR)[string] | undefined {
+  switch (v) {
+    case 'sandbox':
+    case 'kata_agent':
+    case 'container':
+    case 'network':
+    case 'cgroups':
+    case 'hypervisor':
+    case 'device':
+      return undefined;
+    case 'qemu':
+    case 'qmp':
+      return 'qemu';
+    default:
+      return SUBSYSTEM_HYPERVISOR[v];
+  }
 }
 
 const SUBSYSTEM_HYPERVISOR: Record<string, 'qemu' | 'cloud-hypervisor' | 'firecracker' | 'dragonball' | 'stratovirt'> = {

@@ -22,29 +22,35 @@ const RUST_CONTAINER_ID = /container_id: (?:ContainerID \{ container_id: )?\\?"(
  * Cheap substring checks gate every regex, since most lines carry no path.
  */
 export function extractIdsFromText(text: string, d: Draft): void {
+  const hadSandbox = hasAttr(d, K.SANDBOX_ID);
+  const hadContainer = hasAttr(d, K.CONTAINER_ID);
   // Nothing to add: do not search the text at all.
-  if (hasAttr(d, K.SANDBOX_ID) && hasAttr(d, K.CONTAINER_ID)) return;
-  const run = text.indexOf('/run/');
-  if (run >= 0 && !hasAttr(d, K.SANDBOX_ID)) {
-    const m = SANDBOX_IN_PATH.exec(text);
-    if (m !== null && m[1] !== 'vm' && m[1] !== 'sbs') setAttr(d, K.SANDBOX_ID, m[1]!);
-    else if (text.indexOf('/shim-monitor') >= 0) {
-      const s = SHIM_MONITOR.exec(text);
-      if (s !== null) setAttr(d, K.SANDBOX_ID, s[1]!);
+  if (hadSandbox && hadContainer) return;
+  // Where `/run/` is: -1 when not in the text, -2 while not looked for.
+  let run = -2;
+  if (!hadSandbox) {
+    run = text.indexOf('/run/');
+    if (run >= 0) {
+      const m = SANDBOX_IN_PATH.exec(text);
+      if (m !== null && m[1] !== 'vm' && m[1] !== 'sbs') setAttr(d, K.SANDBOX_ID, m[1]!);
+      else if (text.indexOf('/shim-monitor') >= 0) {
+        const s = SHIM_MONITOR.exec(text);
+        if (s !== null) setAttr(d, K.SANDBOX_ID, s[1]!);
+      }
+    }
+    // The searches look for a rarer part of each pattern first (a search stops at every
+    // occurrence of the first character): `kubernetes.cri`, `_id: `.
+    if (!hasAttr(d, K.SANDBOX_ID) && text.indexOf('kubernetes.cri') >= 0) {
+      const m = SANDBOX_ANNOTATION.exec(text);
+      if (m !== null) setAttr(d, K.SANDBOX_ID, m[1]!);
     }
   }
-  // The searches look for a rarer part of each pattern first (a search stops at every
-  // occurrence of the first character): `kubernetes.cri`, `_id: `.
-  if (text.indexOf('kubernetes.cri') >= 0 && !hasAttr(d, K.SANDBOX_ID)) {
-    const m = SANDBOX_ANNOTATION.exec(text);
-    if (m !== null) setAttr(d, K.SANDBOX_ID, m[1]!);
-  }
-  if (!hasAttr(d, K.CONTAINER_ID)) {
-    if (run >= 0 && text.indexOf('/run/kata-containers/', run) >= 0) {
+  if (!hadContainer) {
+    if (run !== -1 && text.indexOf('/run/kata-containers/', run < 0 ? 0 : run) >= 0) {
       const m = CONTAINER_IN_PATH.exec(text);
       if (m !== null && m[1] !== getAttr(d, K.SANDBOX_ID)) setAttr(d, K.CONTAINER_ID, m[1]!);
     }
-    if (text.indexOf('_id: ') >= 0 && !hasAttr(d, K.CONTAINER_ID)) {
+    if (!hasAttr(d, K.CONTAINER_ID) && text.indexOf('_id: ') >= 0) {
       const m = RUST_CONTAINER_ID.exec(text);
       if (m !== null) setAttr(d, K.CONTAINER_ID, m[1]!);
     }

@@ -82,10 +82,12 @@ export interface LogfmtScratch {
   hashes: number[];
   clean: boolean;
   unterminated: boolean;
+  /** A `name` or `source` key right after a space: the text has ` name=` or ` source=`. */
+  named: boolean;
 }
 
 export function newLogfmtScratch(): LogfmtScratch {
-  return { pairs: [], hashes: [], clean: true, unterminated: false };
+  return { pairs: [], hashes: [], clean: true, unterminated: false, named: false };
 }
 
 /** Reads the pairs of a logfmt text. */
@@ -102,6 +104,7 @@ export function scanLogfmtInto(text: string, start: number, out: LogfmtScratch):
   let count = 0;
   let clean = true;
   let unterminated = false;
+  let named = false;
   const n = text.length;
   let i = start;
   // Where the first tab, CR or newline is (n when none): before it a bare value runs to the
@@ -131,6 +134,7 @@ export function scanLogfmtInto(text: string, start: number, out: LogfmtScratch):
       continue;
     }
     i++; // past '='
+    if (!named && (key === 'name' || key === 'source') && keyStart > 0 && text.charCodeAt(keyStart - 1) === 32) named = true;
     let value: string;
     if (i < n && text.charCodeAt(i) === 34) {
       // The common quoted value: no escapes, and its first quote after the opening one
@@ -197,6 +201,7 @@ export function scanLogfmtInto(text: string, start: number, out: LogfmtScratch):
   }
   out.clean = clean;
   out.unterminated = unterminated;
+  out.named = named;
   return count;
 }
 

@@ -237,8 +237,7 @@ export class KataParser {
    * A full timestamp in the text tells the year for the year-less syslog dates after it,
    * and, beside the journal's local-time prefix, the host's UTC offset.
    */
-  private learnClock(ns: string, shortDate: [number, number, string] | null, host: string): void {
-    const ms = millisFromNanos(ns);
+  private learnClock(ms: number, shortDate: [number, number, string] | null, host: string): void {
     this.yearRef = ms;
     this.yearRefLearnt = true;
     // Lines of the same second teach the same offset: learn once per prefix time.
@@ -287,7 +286,7 @@ export class KataParser {
     // (envelope) pid, line number and original text; as if assigned over a copy of them.
     const keys = twin.keys;
     const vals = twin.vals;
-    const attrs = newAttributes();
+    const attrs = newAttributes(twin.randomOrder);
     let seen = 0;
     for (let i = 0; i < twin.n; i++) {
       const k = keys[i]!;
@@ -317,7 +316,7 @@ export class KataParser {
     if ((seen & 4) === 0 && twin.pidFromEnvelope && p.pid >= 0) attrs[K.PROCESS_PID] = p.pid;
     if ((seen & 8) === 0) attrs[K.LOG_LINE_NUMBER] = entry.lineNumber;
     if ((seen & 16) === 0 && this.original) attrs[K.LOG_RECORD_ORIGINAL] = entry.raw[0]!;
-    if (twin.timeUnixNano !== '0') this.learnClock(twin.timeUnixNano, p.shortDate, p.host);
+    if (twin.timeUnixNano !== '0') this.learnClock(twin.ms, p.shortDate, p.host);
     return {
       timeUnixNano: twin.timeUnixNano,
       observedTimeUnixNano,
@@ -360,7 +359,7 @@ export class KataParser {
       if (record.timeUnixNano === '0' && (p.time !== '' || p.shortDate !== null)) {
         record.timeUnixNano = (p.shortDate === null ? p.time : this.resolveShortDate(p.shortDate, p.host)) || '0';
       } else if (record.timeUnixNano !== '0' && record.timeUnixNano.length > 9) {
-        this.learnClock(record.timeUnixNano, p.shortDate, p.host);
+        this.learnClock(millisFromNanos(record.timeUnixNano), p.shortDate, p.host);
       }
       if (record.severityNumber === Severity.UNSPECIFIED && p.syslogSeverity >= 0 && record.severityText === '') {
         record.severityNumber = SYSLOG_SEVERITY[p.syslogSeverity]!;
@@ -391,13 +390,14 @@ export class KataParser {
     const done = finishDraft(d);
     this.lastStatus = d.status;
     // A twin found above was kept with the same text, so it passed selfDescribing too.
-    if (candidate && d.status === '' && KataParser.selfDescribing(entry.text)) {
+    if (candidate && d.status === '' && (d.selfDescribed || KataParser.selfDescribing(entry.text))) {
       // A snapshot: processors downstream may change the record handed out. The attribute
       // arrays are the draft's own, which nothing else holds.
       this.twins.add({
-        key, host: entry.peeled.host, text: entry.text, keys: d.keys, vals: d.vals, n: d.n, pidFromEnvelope,
+        key, host: entry.peeled.host, text: entry.text, keys: d.keys, vals: d.vals, n: d.n, randomOrder: d.randomOrder, pidFromEnvelope,
         timeUnixNano: done.timeUnixNano, severityNumber: done.severityNumber, severityText: done.severityText, body: done.body,
         eventName: done.eventName, traceId: done.traceId, spanId: done.spanId, resource: done.resource,
+        ms: done.timeUnixNano !== '0' ? millisFromNanos(done.timeUnixNano) : 0,
         chain: undefined, older: undefined, newer: undefined,
       });
     }
@@ -413,8 +413,11 @@ interface Twin {
   keys: string[];
   vals: AttributeValue[];
   n: number;
+  randomOrder: boolean;
   pidFromEnvelope: boolean;
   timeUnixNano: string;
+  /** millisFromNanos(timeUnixNano), for the clock learning of the second copy. */
+  ms: number;
   severityNumber: number;
   severityText: string;
   body: string;
@@ -431,13 +434,13 @@ interface Twin {
 
 /**
  * The number that indexes a text in the twin table: its length and the characters that
- * hold the time of a logrus record (`time="…"` to the nanosecond), mixed by hand so that a
- * lookup reads 28 characters and computes no string hash.
+ * hold the time of a logrus record (`time="…"` from the minute to the nanosecond), mixed by
+ * hand so that a lookup reads 16 characters and computes no string hash.
  */
 export function twinKey(text: string): number {
   let h = text.length;
-  const end = text.length < 40 ? text.length : 40;
-  for (let i = 12; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  const end = text.length < 36 ? text.length : 36;
+  for (let i = 20; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
   return h;
 }
 

@@ -208,6 +208,8 @@ function parseJsonFields(
   timeIsString: boolean, hasDaemon: boolean, ctx: ParseContext,
 ): void {
   d.format = isSlog ? 'slog-json' : 'json';
+  // slog's keys come in a random order: see newAttributes.
+  if (isSlog) d.randomOrder = true;
   d.record.body = msg;
   if (level !== '') setSeverity(d, severityFromLevel(level), level);
   if (ts !== '') {

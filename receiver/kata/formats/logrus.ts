@@ -17,7 +17,33 @@ import { severityFromLevel } from '../severity';
 import { stripAnsi } from '../unquote';
 import { agentRpc } from './json';
 
-const RUNTIME_SOURCES = new Set(['virtcontainers', 'virtcontainers/hypervisor', 'containerd-kata-shim-v2', 'katautils', 'agent-client', 'runtime']);
+/** Sources of the Go runtime's own packages. */
+function isRuntimeSource(source: string): boolean {
+  switch (source) {
+    case 'virtcontainers':
+    case 'virtcontainers/hypervisor':
+    case 'containerd-kata-shim-v2':
+    case 'katautils':
+    case 'agent-client':
+    case 'runtime':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * NAME_COMPONENT[name]; the common names compared directly, which computes no hash of the
+ * name (read from the line, it has none yet).
+ */
+function nameComponent(name: string): Draft['component'] | undefined {
+  switch (name) {
+    case 'containerd-shim-v2': return 'runtime';
+    case 'kata-runtime': return 'runtime';
+    case 'kata-agent': return 'agent';
+    default: return NAME_COMPONENT[name];
+  }
+}
 const NAME_COMPONENT: Record<string, Draft['component']> = {
   'containerd-shim-v2': 'runtime',
   'kata-runtime': 'runtime',
@@ -50,14 +76,14 @@ const FIELD_DAEMON = fieldKey('daemon');
 function logrusComponent(d: Draft, ctx: ParseContext): void {
   const name = getAttr(d, K.LOGGER_NAME);
   const source = getAttr(d, K.SOURCE);
-  const byName = typeof name === 'string' ? NAME_COMPONENT[name] : undefined;
+  const byName = typeof name === 'string' ? nameComponent(name) : undefined;
   if (byName !== undefined) {
     d.component = byName;
     if (name === 'kata-runtime') d.service = 'kata-runtime';
     return;
   }
   if (typeof source === 'string') {
-    if (RUNTIME_SOURCES.has(source) || source.startsWith('virtcontainers')) return void (d.component = 'runtime');
+    if (isRuntimeSource(source) || source.startsWith('virtcontainers')) return void (d.component = 'runtime');
     if (source === 'kata-monitor') return void (d.component = 'kata-monitor');
     if (source === 'proxy') return void (d.component = 'legacy-proxy');
     if (source === 'shim') return void (d.component = 'legacy-shim');
@@ -94,6 +120,7 @@ export function logfmtScratch(depth: number): LogfmtScratch {
 export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): void {
   const res = logfmtScratch(ctx.depth);
   const count = scanLogfmtInto(text, 0, res);
+  if (res.named && ctx.depth === 0) d.selfDescribed = true;
   d.format = 'logfmt';
   if (!res.clean) markDamaged(d, 'partial', res.unterminated ? 'unterminated quoted value' : 'malformed logfmt');
   const p = res.pairs;
