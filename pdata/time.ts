@@ -87,11 +87,14 @@ export function parseTimestamp(text: string): string {
 let lastSecondText = '';
 let lastSecond = 0;
 
+/** ZEROS[k] is k zeros: the padding of a fraction to nine digits. */
+const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000', '000000000'];
+
 /** `seconds` since the epoch (an integer) plus up to 9 fractional digits, as a decimal ns string. */
 export function nanosFromParts(seconds: number, fraction: string): string {
   if (seconds < 0) return '0';
   if (seconds === 0 && fraction === '') return '0';
-  const frac = fraction.length >= 9 ? fraction.slice(0, 9) : (fraction + '000000000').slice(0, 9);
+  const frac = fraction.length >= 9 ? fraction.slice(0, 9) : fraction + ZEROS[9 - fraction.length]!;
   if (seconds === 0) return String(Number(frac));
   const ns = String(seconds) + frac;
   if (Number.isInteger(seconds)) {

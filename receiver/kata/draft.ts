@@ -8,7 +8,7 @@
  * saved is the engine work of a property lookup on objects of thousands of different
  * shapes (agent JSON writes its keys in random order) at every read and write while
  * parsing. Keys are compared with `===`: they are string constants or come from
- * `fieldKey`, so the comparison is by identity.
+ * `fieldKey`, so the comparison is mostly by identity.
  */
 import type { AttributeValue, Attributes, LogRecord } from '../../pdata/log-record';
 import { Severity } from '../../pdata/log-record';
@@ -17,12 +17,10 @@ import { K } from './keys';
 
 export interface Draft {
   record: LogRecord;
-  /**
-   * Attribute keys in insertion order; `vals[i]` is the value of `keys[i]`. Only the first
-   * `n` entries count: the arrays are reused from record to record.
-   */
+  /** Attribute keys in insertion order; `vals[i]` is the value of `keys[i]`. */
   keys: string[];
   vals: AttributeValue[];
+  /** Number of attributes set (the first `n` entries of keys and vals). */
   n: number;
   component: Component;
   /** service.name when the emitter is known more precisely than its component. */
@@ -58,28 +56,6 @@ export function newDraft(record: LogRecord): Draft {
   };
 }
 
-/**
- * Makes `d` the draft of a new record. Its attribute arrays are kept for reuse unless
- * `keepArrays` is false (something still holds them: a twin snapshot).
- */
-export function resetDraft(d: Draft, record: LogRecord, keepArrays: boolean): void {
-  d.record = record;
-  if (!keepArrays) {
-    d.keys = [];
-    d.vals = [];
-  }
-  d.n = 0;
-  d.component = 'unknown';
-  d.service = '';
-  d.host = '';
-  d.format = 'unknown';
-  d.status = '';
-  d.errors = null;
-  d.timeText = '';
-  d.selfDescribed = false;
-  d.randomOrder = false;
-}
-
 /** The value of an attribute, or undefined when it is not set. */
 export function getAttr(d: Draft, key: string): AttributeValue | undefined {
   const keys = d.keys;
@@ -108,6 +84,14 @@ export function setAttr(d: Draft, key: string, value: AttributeValue): void {
     }
   }
   keys[n] = key;
+  d.vals[n] = value;
+  d.n = n + 1;
+}
+
+/** Adds an attribute that no format parser sets (the caller knows it is not set yet). */
+export function addAttr(d: Draft, key: string, value: AttributeValue): void {
+  const n = d.n;
+  d.keys[n] = key;
   d.vals[n] = value;
   d.n = n + 1;
 }
@@ -141,9 +125,9 @@ export function setHypervisor(d: Draft, type: HypervisorType): void {
 }
 
 /**
- * A plain object (its prototype is Object.prototype, like `{}`'s), made by a constructor so
- * the engine gives it room for a record's attributes inside the object itself instead of
- * growing a separate property store as they are added.
+ * A plain object (its prototype is Object.prototype, like `{}`'s), made by a constructor:
+ * the engine sizes such objects by the ones made before (slack tracking), so a record's
+ * attributes mostly fit inside the object instead of a property store grown as they come.
  */
 const AttributeObject = function AttributeObject(this: Attributes): void {} as unknown as new () => Attributes;
 AttributeObject.prototype = Object.prototype;
@@ -169,13 +153,16 @@ export function newAttributes(randomOrder: boolean): Attributes {
 /** The attribute object of the first `n` keys and values, keys in that order. */
 export function buildAttributes(keys: readonly string[], vals: readonly AttributeValue[], n: number, randomOrder: boolean): Attributes {
   const a = newAttributes(randomOrder);
-  // The first few stores each have a site of their own: those see few (shape, key) pairs
-  // and stay fast, where one site for all of them would see every shape there is.
+  // The first few stores each have a site of their own: those see few (shape, key) pairs.
   if (n > 0) a[keys[0]!] = vals[0]!;
   if (n > 1) a[keys[1]!] = vals[1]!;
   if (n > 2) a[keys[2]!] = vals[2]!;
   if (n > 3) a[keys[3]!] = vals[3]!;
-  for (let i = 4; i < n; i++) a[keys[i]!] = vals[i]!;
+  if (n > 4) a[keys[4]!] = vals[4]!;
+  if (n > 5) a[keys[5]!] = vals[5]!;
+  if (n > 6) a[keys[6]!] = vals[6]!;
+  if (n > 7) a[keys[7]!] = vals[7]!;
+  for (let i = 8; i < n; i++) a[keys[i]!] = vals[i]!;
   return a;
 }
 
@@ -229,7 +216,7 @@ const MAX_INTERNED = 4096;
  * Records interleave a handful of emitters, so the last few resources handed out are
  * checked first, without building the table key.
  */
-const RECENT = 8;
+const RECENT = 16;
 const recentService: string[] = [];
 const recentHost: string[] = [];
 const recentResource: Array<Readonly<Attributes>> = [];
@@ -272,11 +259,12 @@ const DEFAULT_SERVICE: Record<Component, string> = {
 };
 
 export function finishDraft(d: Draft): LogRecord {
-  setAttr(d, K.COMPONENT, d.component);
-  setAttr(d, K.LOG_FORMAT, d.format);
+  // Set here only, so added without looking for them first.
+  addAttr(d, K.COMPONENT, d.component);
+  addAttr(d, K.LOG_FORMAT, d.format);
   if (d.status !== '') {
-    setAttr(d, K.PARSE_STATUS, d.status);
-    setAttr(d, K.PARSE_ERROR, (d.errors ?? []).join('; '));
+    addAttr(d, K.PARSE_STATUS, d.status);
+    addAttr(d, K.PARSE_ERROR, (d.errors ?? []).join('; '));
   }
   let service = d.service;
   if (service === '') {

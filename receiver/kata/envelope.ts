@@ -145,15 +145,21 @@ export const JOURNAL_SHORT_REFERENCE = JOURNAL_SHORT;
  */
 let lastDate = '';
 let lastShortDate: [number, number, string] | null = null;
-/** The date, host and the space after it of the last journal line, with what they say. */
-let lastDateHost = '';
-let lastDateHostDate: [number, number, string] | null = null;
-let lastDateHostHost = '';
 /** Recent hosts and identifiers of journal prefixes: the same few on every line. */
 const RECENT_HOSTS: string[] = [];
 const RECENT_IDENTS: string[] = [];
 let nextHost = 0;
 let nextIdent = 0;
+
+/**
+ * The text of `s` as a string of its own, from the engine's table of property names: a
+ * cache should not keep the whole line a slice refers into alive, and the host and
+ * identifier of every record then are the same few strings, whose hash the engine keeps
+ * (they are looked up in tables per record).
+ */
+function flatCopy(s: string): string {
+  return Object.keys({ [s]: 0 })[0]!;
+}
 
 function remember(list: string[], next: number, value: string, max: number): number {
   if (list.length < max) {
@@ -169,13 +175,6 @@ function peelJournalShort(p: Peeled, text: string): boolean {
   let i = 0;
   let c = 0;
   let shortDate: [number, number, string];
-  let host: string | undefined;
-  // The date and the host together, as on the last line: one comparison.
-  if (lastDateHostDate !== null && text.startsWith(lastDateHost)) {
-    shortDate = lastDateHostDate;
-    host = lastDateHostHost;
-    i = lastDateHost.length;
-  } else {
   if (lastShortDate !== null && text.startsWith(lastDate)) {
     shortDate = lastShortDate;
     i = lastDate.length;
@@ -225,6 +224,7 @@ function peelJournalShort(p: Peeled, text: string): boolean {
   }
   // Host: 1-255 non-space characters, a space.
   const hostStart = i;
+  let host: string | undefined;
   for (let k = 0; k < RECENT_HOSTS.length; k++) {
     const h = RECENT_HOSTS[k]!;
     if (text.charCodeAt(i + h.length) === 32 && text.startsWith(h, i)) {
@@ -235,14 +235,10 @@ function peelJournalShort(p: Peeled, text: string): boolean {
   if (host === undefined) {
     while (i < n && !isRegexSpace(text.charCodeAt(i))) i++;
     if (i === hostStart || i - hostStart > 255 || text.charCodeAt(i) !== 32) return false;
-    host = text.slice(hostStart, i);
+    host = flatCopy(text.slice(hostStart, i));
     nextHost = remember(RECENT_HOSTS, nextHost, host, 4);
   }
   i = hostStart + host.length + 1;
-  lastDateHost = text.slice(0, i);
-  lastDateHostDate = shortDate;
-  lastDateHostHost = host;
-  }
   // Identifier: 1-128 characters other than space, `[` and `:`; then `[pid]` and/or `:`.
   const identStart = i;
   let ident: string | undefined;
@@ -261,7 +257,7 @@ function peelJournalShort(p: Peeled, text: string): boolean {
       if (c === 91 /* [ */ || c === 58 /* : */ || isRegexSpace(c)) break;
     }
     if (i === identStart || i - identStart > 128 || i >= n) return false;
-    ident = text.slice(identStart, i);
+    ident = flatCopy(text.slice(identStart, i));
     if (c === 91 || c === 58) nextIdent = remember(RECENT_IDENTS, nextIdent, ident, 8);
   }
   let pid = -1;

@@ -187,18 +187,20 @@ interface FieldEntry {
   next: FieldEntry | undefined;
 }
 
-const BY_HASH = new Map<number, FieldEntry>();
+/** FieldEntry chains by the low bits of the key hash: an array index, no hashing. */
+const BY_HASH: Array<FieldEntry | undefined> = new Array<FieldEntry | undefined>(1024).fill(undefined);
 let fieldEntries = 0;
 
 /** applyField for a key whose keyHash is known. */
 export function applyFieldHashed(d: Draft, key: string, hash: number, value: string): void {
-  let e = BY_HASH.get(hash);
+  const slot = hash & 1023;
+  let e = BY_HASH[slot];
   while (e !== undefined && e.key !== key) e = e.next;
   if (e === undefined) {
     // Keys come from input: past the bound, the plain lookup.
     if (fieldEntries >= MAX_FIELD_KEYS) return applyField(d, key, value);
-    e = { key: internalized(key), handler: HANDLERS.get(key), attrKey: key === '' ? '' : fieldKey(key), next: BY_HASH.get(hash) };
-    BY_HASH.set(hash, e);
+    e = { key: internalized(key), handler: HANDLERS.get(key), attrKey: key === '' ? '' : fieldKey(key), next: BY_HASH[slot] };
+    BY_HASH[slot] = e;
     fieldEntries++;
   }
   if (e.handler !== undefined) e.handler(d, value);

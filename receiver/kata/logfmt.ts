@@ -48,6 +48,17 @@ function firstOtherSpace(text: string, from: number): number {
   return first;
 }
 
+/**
+ * `s.indexOf('\\x') >= 0`, searched by the `x`: values that need JSON's escapes have a
+ * backslash before every quote, and a search stops at each occurrence of the first character.
+ */
+function hasBackslashX(s: string): boolean {
+  for (let i = s.indexOf('x', 1); i >= 0; i = s.indexOf('x', i + 1)) {
+    if (s.charCodeAt(i - 1) === 92) return true;
+  }
+  return false;
+}
+
 /** End (closing quote) of the value quickQuoted returned last. */
 let quickEnd = 0;
 
@@ -61,7 +72,7 @@ function quickQuoted(text: string, from: number): string | undefined {
   const raw = text.slice(from, end);
   quickEnd = end;
   if (raw.indexOf('\\') < 0) return raw.indexOf('"') < 0 ? raw : undefined;
-  if (raw.indexOf('\\x') >= 0) return undefined;
+  if (hasBackslashX(raw)) return undefined;
   try {
     // The quoted string as it stands in the text (text[from - 1] and text[end] are its
     // quotes): a slice, which the parser reads in place, not a copy.
@@ -73,10 +84,10 @@ function quickQuoted(text: string, from: number): string | undefined {
 
 /**
  * Where scanLogfmtInto writes: pairs[0 .. 2 * count) and hashes[0 .. count) hold the
- * result, entries past them are left over from earlier texts. The parsers keep one per
- * nesting depth and reuse it, so a record allocates no arrays for its fields.
+ * result. The arrays start with room for a usual record, so they are not grown pair by
+ * pair; entries past the count are unused.
  */
-export interface LogfmtScratch {
+export interface LogfmtPairs {
   pairs: string[];
   /** keyHash (fields.ts) of each pair's key, computed while the key is read. */
   hashes: number[];
@@ -86,19 +97,20 @@ export interface LogfmtScratch {
   named: boolean;
 }
 
-export function newLogfmtScratch(): LogfmtScratch {
-  return { pairs: [], hashes: [], clean: true, unterminated: false, named: false };
+export function newLogfmtPairs(): LogfmtPairs {
+  return { pairs: new Array<string>(32), hashes: new Array<number>(16), clean: true, unterminated: false, named: false };
 }
 
 /** Reads the pairs of a logfmt text. */
 export function scanLogfmt(text: string, start = 0): LogfmtResult {
-  const out = newLogfmtScratch();
-  scanLogfmtInto(text, start, out);
+  const out = newLogfmtPairs();
+  const count = scanLogfmtInto(text, start, out);
+  out.pairs.length = 2 * count;
   return { pairs: out.pairs, clean: out.clean, unterminated: out.unterminated };
 }
 
-/** scanLogfmt into reused arrays; returns the number of pairs. */
-export function scanLogfmtInto(text: string, start: number, out: LogfmtScratch): number {
+/** scanLogfmt into the arrays of `out` (see LogfmtPairs); returns the number of pairs. */
+export function scanLogfmtInto(text: string, start: number, out: LogfmtPairs): number {
   const pairs = out.pairs;
   const hashes = out.hashes;
   let count = 0;

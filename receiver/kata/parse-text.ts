@@ -15,7 +15,7 @@ export interface ParseTextOptions extends ParserOptions, RecombinerOptions {
 
 /** Entries whose text is empty are blank lines: they carry nothing and make no record. */
 export function isBlank(entry: Entry): boolean {
-  return entry.raw.length === 1 && entry.text.trim() === '' && entry.peeled.envelopes.length === 0;
+  return entry.raw.length === 1 && entry.peeled.envelopes.length === 0 && entry.text.trim() === '';
 }
 
 export function parseText(text: string, opts: ParseTextOptions = {}): LogRecord[] {

@@ -8,7 +8,7 @@ import type { AttributeValue, Attributes, LogRecord } from '../../pdata/log-reco
 import { emptyRecord, Severity } from '../../pdata/log-record';
 import type { ParseContext } from './context';
 import type { Draft } from './draft';
-import { finishDraft, getAttr, hasAttr, markDamaged, newAttributes, newDraft, setAttr, setSeverity } from './draft';
+import { addAttr, finishDraft, getAttr, hasAttr, markDamaged, newAttributes, newDraft, setAttr, setSeverity } from './draft';
 import type { Entry } from './recombine';
 import { extractIdsFromText } from './ids';
 import { K } from './keys';
@@ -220,7 +220,8 @@ export class KataParser {
   private yearRefLearnt = false;
   private readonly zoneOffsets = new Map<string, number>();
   private learntAt = '';
-  private learntMs = 0;
+  /** A double from the start (a clock reading), so the field never changes representation. */
+  private learntMs = Number.NaN;
   private readonly twins = new TwinTable();
   /** The context of a top-level entry; nested texts get their own (context.ts). */
   private readonly ctx: ParseContext = { identifier: '', depth: 0, relayed: false, inConsole: false, refMillis: 0, dispatch };
@@ -272,7 +273,7 @@ export class KataParser {
     const p = entry.peeled;
     const text = entry.text;
     if (entry.raw.length !== 1 || entry.split || entry.repaired !== '' || p.facility >= 0 || p.envelopes.length === 0) return false;
-    return text.length >= 64 && text.startsWith('time=');
+    return text.length >= 64 && text.charCodeAt(0) === 116 && text.startsWith('time=');
   }
 
   /** The part of the qualification that reads the whole text: checked when a first copy is kept. */
@@ -385,7 +386,8 @@ export class KataParser {
     if (entry.repaired !== '') markDamaged(d, 'partial', entry.repaired);
     if (entry.raw.length > 1) setAttr(d, K.PARSE_LINE_COUNT, entry.raw.length);
     if (this.filePath !== '') setAttr(d, K.LOG_FILE_PATH, this.filePath);
-    setAttr(d, K.LOG_LINE_NUMBER, entry.lineNumber);
+    // Set here only, so added without looking for it first.
+    addAttr(d, K.LOG_LINE_NUMBER, entry.lineNumber);
     if (this.original) setAttr(d, K.LOG_RECORD_ORIGINAL, entry.raw.join('\n'));
     const done = finishDraft(d);
     this.lastStatus = d.status;
@@ -434,13 +436,13 @@ interface Twin {
 
 /**
  * The number that indexes a text in the twin table: its length and the characters that
- * hold the time of a logrus record (`time="…"` from the minute to the nanosecond), mixed by
- * hand so that a lookup reads 16 characters and computes no string hash.
+ * hold the microseconds of a logrus record's `time="…"`, so that a lookup reads six
+ * characters and computes no string hash.
  */
 export function twinKey(text: string): number {
+  // Called for texts of 64 characters or more.
   let h = text.length;
-  const end = text.length < 36 ? text.length : 36;
-  for (let i = 20; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
+  for (let i = 29; i < 35; i++) h = (h * 31 + text.charCodeAt(i)) & 0x3fffffff;
   return h;
 }
 

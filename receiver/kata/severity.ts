@@ -27,6 +27,14 @@ const BY_SPELLING = new Map<string, number>();
 
 /** SeverityNumber for a level word, case-insensitive; UNSPECIFIED when unknown. */
 export function severityFromLevel(level: string): number {
+  // The spellings of nearly every record, compared directly (no hash of a fresh string).
+  switch (level) {
+    case 'debug': case 'DEBG': return Severity.DEBUG;
+    case 'info': case 'INFO': return Severity.INFO;
+    case 'warning': case 'WARN': return Severity.WARN;
+    case 'error': case 'ERRO': return Severity.ERROR;
+    default: break;
+  }
   let n = BY_SPELLING.get(level);
   if (n === undefined) {
     n = LEVELS[level.trim().toLowerCase()] ?? Severity.UNSPECIFIED;

@@ -56,3 +56,13 @@ export class StreamParser {
     this.emit(record);
   }
 }
+
+/**
+ * One idle instance of each long-lived parsing class, for the life of the process. The
+ * engine's optimized parsing code is specialized to the hidden classes of these objects;
+ * when the last instance of a class is collected (one parser ends, the next has not been
+ * made yet), the engine drops those classes and throws that code away, and every new
+ * parser then runs unoptimized until it is compiled again. Holding one instance keeps the
+ * classes, so a new parser starts with the code of the last one.
+ */
+export const SHAPE_ANCHORS: readonly object[] = [new StreamParser({}, () => {})];

@@ -10,7 +10,7 @@ import type { ParseContext } from '../context';
 import { MAX_DEPTH } from '../context';
 import type { Draft } from '../draft';
 import { getAttr, hasAttr, markDamaged, setAttr, setAttrOnce, setSeverity } from '../draft';
-import { applyField, applyFieldHashed, fieldKey } from '../fields';
+import { applyField, applyFieldHashed, fieldKey, keyHash } from '../fields';
 import { isHex64 } from '../ids';
 import { K } from '../keys';
 import { severityFromLevel, SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from '../severity';
@@ -47,14 +47,14 @@ const CONTROL = /[\u0000-\u001f]/;
  * would reorder (array indexes) or merge (duplicates) also give null.
  */
 export function scanFlatJson(text: string): { keys: string[]; vals: string[]; hashes: number[] } | null {
-  const out: FlatJson = { keys: [], vals: [], hashes: [] };
+  const out = newFlatJson();
   const count = scanFlatJsonInto(text, out);
   return count < 0 ? null : { keys: out.keys.slice(0, count), vals: out.vals.slice(0, count), hashes: out.hashes.slice(0, count) };
 }
 
 /**
- * Where scanFlatJsonInto writes: the first `count` entries of each array hold the result,
- * later ones are left over from earlier texts. One per nesting depth, reused.
+ * Where scanFlatJsonInto writes: the first `count` entries of each array hold the result.
+ * The arrays start with room for a usual record; entries past the count are unused.
  */
 interface FlatJson {
   keys: string[];
@@ -63,7 +63,9 @@ interface FlatJson {
   hashes: number[];
 }
 
-const FLAT: FlatJson[] = [];
+function newFlatJson(): FlatJson {
+  return { keys: new Array<string>(16), vals: new Array<string>(16), hashes: new Array<number>(16) };
+}
 
 /** scanFlatJson into reused arrays: the number of pairs, or -1 for text it does not read. */
 function scanFlatJsonInto(text: string, out: FlatJson): number {
@@ -107,7 +109,7 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
       value = text.slice(vs, ve);
     }
     for (let k = 0; k < count; k++) {
-      if (keys[k] === key) return -1;
+      if (hashes[k] === h && keys[k] === key) return -1;
     }
     keys[count] = key;
     vals[count] = value;
@@ -123,7 +125,7 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
 
 /** Returns false when the text is not JSON at all (the caller tries other formats). */
 export function parseJsonPayload(d: Draft, text: string, ctx: ParseContext): boolean {
-  const flat: FlatJson = { keys: [], vals: [], hashes: [] };
+  const flat = newFlatJson();
   const count = scanFlatJsonInto(text, flat);
   if (count >= 0 && !isJournalKeys(flat.keys, count)) {
     parseFlatRecord(d, flat.keys, flat.vals, flat.hashes, count, ctx);
@@ -177,6 +179,15 @@ function parseJsonRecord(d: Draft, obj: Json, ctx: ParseContext): void {
 }
 
 /** parseJsonRecord for scanned text: every value is a string. */
+const H_NAME = keyHash('name');
+const H_SOURCE = keyHash('source');
+const H_LEVEL = keyHash('level');
+const H_MSG = keyHash('msg');
+const H_MESSAGE = keyHash('message');
+const H_TS = keyHash('ts');
+const H_TIME = keyHash('time');
+const H_DAEMON = keyHash('daemon');
+
 function parseFlatRecord(d: Draft, keys: string[], vals: string[], hashes: number[], count: number, ctx: ParseContext): void {
   let name = '';
   let source = '';
@@ -187,15 +198,16 @@ function parseFlatRecord(d: Draft, keys: string[], vals: string[], hashes: numbe
   let time: string | undefined;
   let daemon = false;
   for (let i = 0; i < count; i++) {
-    switch (keys[i]) {
-      case 'name': name = vals[i]!; break;
-      case 'source': source = vals[i]!; break;
-      case 'level': level = vals[i]!; break;
-      case 'msg': msg = vals[i]!; break;
-      case 'message': message = vals[i]!; break;
-      case 'ts': ts = vals[i]!; break;
-      case 'time': time = vals[i]!; break;
-      case 'daemon': daemon = true; break;
+    // By the key's hash first: most keys are none of these, and a number compares cheaply.
+    switch (hashes[i]) {
+      case H_NAME: if (keys[i] === 'name') name = vals[i]!; break;
+      case H_SOURCE: if (keys[i] === 'source') source = vals[i]!; break;
+      case H_LEVEL: if (keys[i] === 'level') level = vals[i]!; break;
+      case H_MSG: if (keys[i] === 'msg') msg = vals[i]!; break;
+      case H_MESSAGE: if (keys[i] === 'message') message = vals[i]!; break;
+      case H_TS: if (keys[i] === 'ts') ts = vals[i]!; break;
+      case H_TIME: if (keys[i] === 'time') time = vals[i]!; break;
+      case H_DAEMON: if (keys[i] === 'daemon') daemon = true; break;
       default: break;
     }
   }

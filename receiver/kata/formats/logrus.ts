@@ -11,8 +11,7 @@ import type { Draft } from '../draft';
 import { beginRelay, endRelay, getAttr, hasAttr, markDamaged, setAttr, setHypervisor, setSeverity } from '../draft';
 import { applyFieldHashed, fieldKey } from '../fields';
 import { K } from '../keys';
-import { newLogfmtScratch, scanLogfmtInto } from '../logfmt';
-import type { LogfmtScratch } from '../logfmt';
+import { newLogfmtPairs, scanLogfmtInto } from '../logfmt';
 import { severityFromLevel } from '../severity';
 import { stripAnsi } from '../unquote';
 import { agentRpc } from './json';
@@ -66,13 +65,13 @@ const IDENT_COMPONENT: Record<string, Draft['component']> = {
   virtiofsd: 'virtiofsd',
 };
 
-/** Decides the component of a logrus record from its own fields first, then the envelope. */
 const FIELD_APP = fieldKey('app');
 const FIELD_RUNTIME = fieldKey('runtime');
 const FIELD_VMCONSOLE = fieldKey('vmconsole');
 const FIELD_CONTENTS = fieldKey('contents');
 const FIELD_DAEMON = fieldKey('daemon');
 
+/** Decides the component of a logrus record from its own fields first, then the envelope. */
 function logrusComponent(d: Draft, ctx: ParseContext): void {
   const name = getAttr(d, K.LOGGER_NAME);
   const source = getAttr(d, K.SOURCE);
@@ -110,15 +109,8 @@ function logrusComponent(d: Draft, ctx: ParseContext): void {
   }
 }
 
-/** One scratch per nesting depth: a relayed record is read while its wrapper's fields are done with. */
-const SCRATCH: LogfmtScratch[] = [];
-
-export function logfmtScratch(depth: number): LogfmtScratch {
-  return newLogfmtScratch();
-}
-
 export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): void {
-  const res = logfmtScratch(ctx.depth);
+  const res = newLogfmtPairs();
   const count = scanLogfmtInto(text, 0, res);
   if (res.named && ctx.depth === 0) d.selfDescribed = true;
   d.format = 'logfmt';
@@ -221,7 +213,7 @@ export function parseLogrusTty(d: Draft, text: string, ctx: ParseContext): boole
   const message = (f === null ? rest : rest.slice(0, f.index)).trimEnd();
   d.record.body = message;
   if (f !== null) {
-    const res = logfmtScratch(ctx.depth);
+    const res = newLogfmtPairs();
     const count = scanLogfmtInto(rest, f.index + 1, res);
     if (!res.clean) markDamaged(d, 'partial', 'malformed logfmt fields');
     for (let i = 0; i < count; i++) applyFieldHashed(d, res.pairs[2 * i]!, res.hashes[i]!, res.pairs[2 * i + 1]!);
