@@ -19,7 +19,7 @@
  */
 import type { Component } from '../../component/component';
 import type { LogsConsumer } from '../../consumer/consumer';
-import type { Attributes, LogRecord } from '../../pdata/log-record';
+import type { AttributeValue, Attributes, LogRecord } from '../../pdata/log-record';
 import { EMPTY_RESOURCE } from '../../pdata/log-record';
 import { nowNanos } from '../../pdata/time';
 import { K } from '../../receiver/kata/keys';
@@ -35,8 +35,14 @@ export function isRaw(r: LogRecord): boolean {
   return typeof r.body === 'string' && r.attributes[K.LOG_FORMAT] === undefined;
 }
 
+/**
+ * The Collector's file_log receiver numbers lines as `log.file.record_number` (with
+ * include_file_record_number), kata-otel's own readers as `kata.log.line_number`.
+ */
+const COLLECTOR_RECORD_NUMBER = 'log.file.record_number';
+
 function lineNumberOf(r: LogRecord): number | undefined {
-  const v = r.attributes[K.LOG_LINE_NUMBER];
+  const v = r.attributes[K.LOG_LINE_NUMBER] ?? r.attributes[COLLECTOR_RECORD_NUMBER];
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : NaN;
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
@@ -123,13 +129,25 @@ export class KataParserProcessor implements Component, LogsConsumer {
       if (r.attributes[K.PARSE_STATUS] === 'failed') stats.failed++;
       out.push(r);
     };
+    let streamResource: Readonly<Attributes> | undefined;
+    let streamPath: AttributeValue | undefined;
     for (const r of records) {
       if (!isRaw(r)) {
         // Keep order: what is pending ends before a structured record.
         take(recombiner.flush());
         out.push(r);
         stats.passed++;
+        streamResource = undefined;
         continue;
+      }
+      // A Collector's batch interleaves files and the journal: lines join only within one
+      // stream (same resource, same file), or a journal entry would become the tail of a
+      // file's Go panic.
+      const path = r.attributes[K.LOG_FILE_PATH];
+      if (r.resource !== streamResource || path !== streamPath) {
+        take(recombiner.flush());
+        streamResource = r.resource;
+        streamPath = path;
       }
       const body = r.body;
       let start = 0;

@@ -6,24 +6,16 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import * as net from 'node:net';
+import { freePort } from './ports';
 import { Backend } from './backend';
 import { BIN, ROOT, Sidecar, tempDir, waitFor } from './sidecar';
 import { kataLine, StreamWriter, tally } from './stream';
 
 const EXAMPLES = join(ROOT, 'collector-config', 'examples');
 const run = promisify(execFile);
-
-/** A TCP port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('e2e: example configurations (collector-config/examples/)', function () {
   this.timeout(30_000);

@@ -97,6 +97,22 @@ describe('kata_parser processor', () => {
     assert.deepEqual(split.sink.batches.map((b) => b.length), [1, 2]);
   });
 
+  it('joins lines of one stream only: a line of another file or resource ends the record before it', async () => {
+    const { proc, sink } = setup();
+    const fileA = { 'log.file.path': '/logs/a.log' };
+    const fileB = { 'log.file.path': '/logs/b.log' };
+    // A Collector batch that interleaves two files: the panic of a.log goes on after b.log's line.
+    await proc.consumeLogs([raw(PANIC[0]!, fileA), raw(PANIC[1]!, fileA), raw(PANIC[2]!, fileB), raw(LOGFMT, fileA)]);
+    assert.deepEqual(sink.records.map((r) => [r.attributes['log.file.path'], r.attributes['kata.parse.line_count'] ?? 1]), [
+      ['/logs/a.log', 2], ['/logs/b.log', 1], ['/logs/a.log', 1],
+    ]);
+    const other = setup();
+    const journalHost = raw(PANIC[1]!);
+    journalHost.resource = Object.freeze({ 'host.name': 'node-2' });
+    await other.proc.consumeLogs([raw(PANIC[0]!), journalHost]);
+    assert.equal(other.sink.records.length, 2, 'a record of another resource is never a continuation');
+  });
+
   it('parses a raw record that holds a whole multi-line record, numbering from its first line', async () => {
     const { proc, sink } = setup();
     await proc.consumeLogs([raw(PANIC.join('\n'), { 'kata.log.line_number': 40 }), raw(LOGFMT, { 'kata.log.line_number': 43 })]);
@@ -111,6 +127,12 @@ describe('kata_parser processor', () => {
     await proc.consumeLogs([raw(`${LOGFMT}\n${LOGFMT}`, { 'kata.log.line_number': 7 }), raw(LOGFMT)]);
     assert.deepEqual(sink.records.map((r) => r.attributes['kata.log.line_number']), [7, 8, undefined]);
     assert.equal('kata.log.line_number' in sink.records[2]!.attributes, false);
+  });
+
+  it("numbers lines from the Collector file_log receiver's log.file.record_number", async () => {
+    const { proc, sink } = setup();
+    await proc.consumeLogs([raw(LOGFMT, { 'log.file.record_number': 12 }), raw(LOGFMT, { 'log.file.record_number': 13, 'kata.log.line_number': 3 })]);
+    assert.deepEqual(sink.records.map((r) => r.attributes['kata.log.line_number']), [12, 3]);
   });
 
   it('keeps what the source knew and the parser did not: attributes, time, severity, ids, resource', async () => {
