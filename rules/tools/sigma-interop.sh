@@ -4,9 +4,12 @@
 #      rules/tools/sigma-requirements.txt) into a cached virtualenv,
 #   2. runs `sigma check` on every rule and fails on any error or validation issue,
 #   3. converts the pack to LogQL and writes the Loki ruler rule group
-#      collector-config/loki/kata-rules.yaml (with --check: fails if the shipped file differs).
+#      collector-config/loki/kata-rules.yaml (with --check: fails if the shipped file differs),
+#   4. with --verify-logql: runs the converted rules through Loki's own LogQL pipeline on the
+#      records of every rule test case and parser fixture (rules/tools/logql-verify/, needs Go,
+#      downloads the pinned Loki module on first use, and a built tree: npm run build).
 #
-# Usage: rules/tools/sigma-interop.sh [--check]
+# Usage: rules/tools/sigma-interop.sh [--check] [--verify-logql]
 # Environment:
 #   KATA_SIGMA_VENV           virtualenv path (default ${XDG_CACHE_HOME:-$HOME/.cache}/kata-otel/sigma-venv)
 #   KATA_SIGMA_REQUIRE_ATTACK 1 = fail when the MITRE ATT&CK / D3FEND data pySigma downloads for its tag
@@ -15,12 +18,15 @@
 set -euo pipefail
 
 mode=write
-case "${1:-}" in
-  --check) mode=check ;;
-  "") ;;
-  -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
-  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
-esac
+verify=0
+for arg in "$@"; do
+  case "$arg" in
+    --check) mode=check ;;
+    --verify-logql) verify=1 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--check] [--verify-logql]" >&2; exit 2 ;;
+  esac
+done
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 req="$root/rules/tools/sigma-requirements.txt"
@@ -63,4 +69,12 @@ if [[ $mode == check ]]; then
   "$venv/bin/python" "$root/rules/tools/sigma_loki_ruler.py" --check "$root"
 else
   "$venv/bin/python" "$root/rules/tools/sigma_loki_ruler.py" "$root"
+fi
+
+# --- 3. optional: the LogQL rules decide like the Sigma rules -----------------------------------
+if [[ $verify == 1 ]]; then
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  node "$root/rules/tools/logql-verify/dump-cases.js" "$tmp/cases.json"
+  (cd "$root/rules/tools/logql-verify" && go run . "$root/collector-config/loki/kata-rules.yaml" "$tmp/cases.json")
 fi
