@@ -38,8 +38,7 @@ function wildcardToRegex(value, mode, cased) {
     else if (c === '?') out += '[\\s\\S]';
     else out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  if (mode === 'contains') out = out;
-  else if (mode === 'startswith') out = '^' + out;
+  if (mode === 'contains') { /* unanchored */ } else if (mode === 'startswith') out = '^' + out;
   else if (mode === 'endswith') out = out + '$';
   else out = '^' + out + '$';
   return new RegExp(out, cased ? '' : 'i');
