@@ -170,6 +170,19 @@ describe('rules/: the Kata detection rule pack', () => {
     }
   });
 
+  it('copies every real: true line verbatim from the fixtures or the research catalog', function () {
+    const catalog = path.join(ROOT, '..', 'shared', 'research', 'kata-security-events.md');
+    if (!existsSync(catalog)) this.skip();
+    const fixDir = path.join(ROOT, 'test', 'fixtures', 'kata-logs');
+    const corpus = readFileSync(catalog, 'utf8') + readdirSync(fixDir).map((f) => readFileSync(path.join(fixDir, f), 'utf8')).join('\n');
+    for (const f of readdirSync(TESTS)) {
+      const t = parseYaml(readFileSync(path.join(TESTS, f), 'utf8')) as { cases: Array<{ real: boolean; lines: string[] }> };
+      for (const c of t.cases.filter((x) => x.real)) {
+        for (const l of c.lines) assert.ok(corpus.includes(l), `rules/tests/${f}: real line not found verbatim: ${l.slice(0, 120)}`);
+      }
+    }
+  });
+
   it('names only existing fixture files and categories in fixture-expectations.yml', () => {
     const exp = parseYaml(readFileSync(path.join(ROOT, 'rules', 'fixture-expectations.yml'), 'utf8')) as {
       files: Record<string, Array<{ line: string; category: string }>>;
