@@ -171,8 +171,10 @@ describe('rules/: the Kata detection rule pack', () => {
   });
 
   it('copies every real: true line verbatim from the fixtures or the research catalog', function () {
-    const catalog = path.join(ROOT, '..', 'shared', 'research', 'kata-security-events.md');
-    if (!existsSync(catalog)) this.skip();
+    // shared/ sits beside the checkout (CI) or beside the worktrees' parent (developer worktrees)
+    const catalog = [path.join(ROOT, '..', 'shared'), path.join(ROOT, '..', '..', 'shared')]
+      .map((d) => path.join(d, 'research', 'kata-security-events.md')).find((f) => existsSync(f));
+    if (catalog === undefined) this.skip();
     const fixDir = path.join(ROOT, 'test', 'fixtures', 'kata-logs');
     const corpus = readFileSync(catalog, 'utf8') + readdirSync(fixDir).map((f) => readFileSync(path.join(fixDir, f), 'utf8')).join('\n');
     for (const f of readdirSync(TESTS)) {
