@@ -7,7 +7,7 @@
 #   3. checks that nothing rendered is a Secret (tokens come from Secrets users create);
 #   4. kata-otel's pod config passes `kata-otel validate`;
 #   5. the Collector's pod config passes `kata-otelcol validate`, when the Collector can be had;
-#   6. lints the Dockerfile and the rendered manifests with checkov (static security checks).
+#   6. lints both Dockerfiles and the rendered manifests with checkov (static security checks).
 #
 # Not done here, because this machine and CI have neither: building the image (no Docker
 # engine) and applying the manifests (no cluster). See README.md, "What CI checks".
@@ -167,13 +167,15 @@ fi
 #   CKV_K8S_35    Secret as an env var: the Collector reads its header from ${env:...}; a file
 #                 would make the optional Secret mandatory.
 checkov_env=(env LOG_LEVEL=ERROR BC_SKIP_MAPPING=TRUE)
-step "checkov: Dockerfile"
-if "${checkov_env[@]}" "$venv/bin/checkov" --quiet --compact --skip-download --framework dockerfile \
-    --skip-check CKV_DOCKER_7 -f "$root/Dockerfile"; then
-  ok "Dockerfile passes checkov"
-else
-  bad "Dockerfile: checkov findings (above)"
-fi
+step "checkov: Dockerfiles"
+for f in "$root/Dockerfile" "$here/kata-otelcol.Dockerfile"; do
+  if "${checkov_env[@]}" "$venv/bin/checkov" --quiet --compact --skip-download --framework dockerfile \
+      --skip-check CKV_DOCKER_7 -f "$f"; then
+    ok "${f#"$root"/} passes checkov"
+  else
+    bad "${f#"$root"/}: checkov findings (above)"
+  fi
+done
 step "checkov: rendered manifests"
 for f in "${rendered[@]}"; do
   if "${checkov_env[@]}" "$venv/bin/checkov" --quiet --compact --skip-download --framework kubernetes \
