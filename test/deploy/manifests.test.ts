@@ -51,7 +51,8 @@ const generatedFile = (name: string): string => {
   const spec = (g.files as string[])[0]!;
   return join(BASE, spec.includes('=') ? spec.split('=')[1]! : spec);
 };
-const hostPort = (endpoint: string): number => Number(/:(\d+)$/.exec(endpoint.replace(/^https?:\/\//, ''))![1]);
+/** The port of `host:port` or `scheme://host:port`; NaN when there is none (say `${env:X}`). */
+const hostPort = (endpoint: string): number => Number(/:(\d+)$/.exec(endpoint.replace(/^https?:\/\//, ''))?.[1] ?? NaN);
 
 /** The pod's kata-otel config as the container sees it: the DaemonSet's env applied. */
 function kataOtelInPod() {
@@ -60,6 +61,30 @@ function kataOtelInPod() {
   const r = loadConfigText(readFileSync(generatedFile('kata-otel-config'), 'utf8'), { registry: defaultRegistry(), env });
   assert.deepEqual(r.issues, []);
   return r.config!;
+}
+
+const otelcolConfig = yamlFile(generatedFile('kata-otelcol-config'));
+
+/** The Collector's components of one section whose type (before `/`) matches. */
+function collectorComponents(section: 'receivers' | 'exporters' | 'extensions', type: RegExp): Obj[] {
+  return Object.entries((otelcolConfig[section] ?? {}) as Obj)
+    .filter(([id]) => type.test(id.split('/')[0]!))
+    .map(([, cfg]) => (cfg ?? {}) as Obj);
+}
+
+function collectorHealthPort(): number {
+  const hc = collectorComponents('extensions', /^health_check$/);
+  assert.equal(hc.length, 1, 'the Collector config has the health_check extension the probes use');
+  assert.ok(hc[0]!.endpoint, 'health_check has an explicit endpoint (its default is loopback, which probes cannot reach)');
+  return hostPort(hc[0]!.endpoint);
+}
+
+/** The Collector's own Prometheus port; undefined when its metrics are off. Its default is 8888. */
+function collectorMetricsPort(): number | undefined {
+  const metrics = otelcolConfig.service?.telemetry?.metrics as Obj | undefined;
+  if (metrics?.level === 'none') return undefined;
+  const pull = ((metrics?.readers ?? []) as Obj[]).map((r) => r.pull?.exporter?.prometheus as Obj | undefined).find((p) => p !== undefined);
+  return pull === undefined ? 8888 : Number(pull.port);
 }
 
 describe('deploy: Kustomize base (collector-config/kubernetes/base)', () => {
@@ -134,8 +159,7 @@ describe('deploy: Kustomize base (collector-config/kubernetes/base)', () => {
 
   it('probes the Collector on its health_check port and gives both containers KUBE_NODE_NAME', () => {
     const c = container('otelcol');
-    const otelcol = yamlFile(generatedFile('kata-otelcol-config'));
-    const health = hostPort(otelcol.extensions.health_check.endpoint);
+    const health = collectorHealthPort();
     for (const probe of [c.livenessProbe, c.readinessProbe]) assert.equal(portNumber(c, probe.httpGet.port), health);
     for (const name of ['kata-otel', 'otelcol']) {
       assert.equal(envOf(container(name)).get('KUBE_NODE_NAME')?.valueFrom?.fieldRef?.fieldPath, 'spec.nodeName', name);
@@ -144,18 +168,46 @@ describe('deploy: Kustomize base (collector-config/kubernetes/base)', () => {
 
   it('wires kata-otel and the Collector to each other on loopback, on ports that do not collide', () => {
     const kata = kataOtelInPod();
-    const otelcol = yamlFile(generatedFile('kata-otelcol-config'));
     const kataIn = (kata.receivers.get('otlp')!.config as Obj).protocols.grpc.endpoint as string;
     const kataOut = (kata.exporters.get('otlp/collector')!.config as Obj).endpoint as string;
-    const colIn = otelcol.receivers['otlp/kata_otel'].protocols.grpc.endpoint as string;
-    const colOut = otelcol.exporters['otlp_grpc/kata_otel'].endpoint as string;
-    assert.equal(hostPort(colOut), hostPort(kataIn), 'the Collector sends to kata-otel\'s receiver');
-    assert.equal(hostPort(kataOut), hostPort(colIn), 'kata-otel sends back to the Collector\'s receiver');
-    for (const e of [kataIn, colIn]) assert.match(e, /^127\.0\.0\.1:/, `${e} is loopback`);
-    const collectorMetrics = otelcol.service.telemetry.metrics.readers[0].pull.exporter.prometheus;
-    assert.equal(collectorMetrics.host, '127.0.0.1');
-    const ports = [hostPort(kataIn), hostPort(colIn), hostPort(kata.telemetry.metrics.address), collectorMetrics.port, hostPort(otelcol.extensions.health_check.endpoint)];
+    const toKata = collectorComponents('exporters', /^(otlp|otlp_grpc)$/).filter((e) => hostPort(String(e.endpoint)) === hostPort(kataIn));
+    assert.equal(toKata.length, 1, `one Collector OTLP gRPC exporter sends to kata-otel's receiver (${kataIn})`);
+    assert.match(String(toKata[0]!.endpoint), /^(https?:\/\/)?(127\.0\.0\.1|localhost):/);
+    const fromKata = collectorComponents('receivers', /^otlp$/)
+      .map((r) => r.protocols?.grpc?.endpoint as string | undefined)
+      .filter((e): e is string => e !== undefined && hostPort(e) === hostPort(kataOut));
+    assert.equal(fromKata.length, 1, `one Collector OTLP gRPC receiver listens where kata-otel exports (${kataOut})`);
+    for (const e of [kataIn, fromKata[0]!]) assert.match(e, /^(127\.0\.0\.1|localhost):/, `${e} is loopback`);
+    const metrics = collectorMetricsPort();
+    const ports = [hostPort(kataIn), hostPort(fromKata[0]!), hostPort(kata.telemetry.metrics.address), collectorHealthPort(), ...(metrics === undefined ? [] : [metrics])];
     assert.equal(new Set(ports).size, ports.length, `one network namespace, distinct ports: ${ports.join(', ')}`);
+  });
+
+  it('sets every environment variable the two configs need without a default', () => {
+    for (const [name, file] of [['kata-otel', 'kata-otel-config'], ['otelcol', 'kata-otelcol-config']] as const) {
+      const text = readFileSync(generatedFile(file), 'utf8').split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n');
+      const env = envOf(container(name));
+      for (const m of text.matchAll(/(?<!\$)\$\{env:([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}/g)) {
+        if (m[2] === undefined) assert.ok(env.has(m[1]!), `${name}: the DaemonSet sets ${m[1]} for ${file}`);
+      }
+    }
+  });
+
+  it('gives the Collector writable storage where file_storage keeps state, and mounts what it reads', () => {
+    const c = container('otelcol');
+    const mounts = c.volumeMounts as Obj[];
+    const under = (path: string, writable: boolean): boolean =>
+      mounts.some((m) => (path === m.mountPath || path.startsWith(`${m.mountPath}/`)) && (!writable || m.readOnly !== true));
+    const storages = collectorComponents('extensions', /^file_storage$/);
+    assert.ok(storages.length > 0, 'the Collector keeps its cursor, offsets and queues in file_storage');
+    for (const st of storages) assert.ok(under(st.directory, true), `file_storage directory ${st.directory} is a writable mount`);
+    for (const r of collectorComponents('receivers', /^(file_log|filelog)$/)) {
+      for (const glob of r.include as string[]) assert.ok(under(glob.slice(0, glob.search(/[*?[]/)).replace(/\/$/, ''), false), `${glob} is mounted`);
+    }
+    for (const r of collectorComponents('receivers', /^journald$/)) {
+      if (r.directory !== undefined) assert.ok(under(r.directory, false), `${r.directory} is mounted`);
+      for (const p of ['/var/log/journal', '/run/log/journal', '/etc/machine-id']) assert.ok(under(p, false), `${p} is mounted for journalctl`);
+    }
   });
 
   it('mounts the journal, machine-id and Kata logs read-only, and no container runtime socket', () => {
