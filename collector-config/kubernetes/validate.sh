@@ -149,7 +149,9 @@ else
   if [ -z "$otelcol" ]; then
     [ -x "$root/collector-config/builder/build.sh" ] ||
       skip "no kata-otelcol: collector-config/builder/build.sh is not here and KATA_OTELCOL is not set"
-  elif (cd "$out" && POD_IP=127.0.0.1 KUBE_NODE_NAME=validate OTLP_BACKEND_ENDPOINT=backend.invalid:4317 \
+  # The variables the DaemonSet sets, with stand-in values (nothing is started or dialled).
+  elif (cd "$out" && env POD_IP=127.0.0.1 OTELCOL_HEALTH_ENDPOINT=127.0.0.1:13133 KUBE_NODE_NAME=validate \
+      OTELCOL_STORAGE_DIR="$out/file_storage" OTLP_BACKEND_ENDPOINT=backend.invalid:4317 OTLP_BACKEND_INSECURE=false \
       OTLP_BACKEND_AUTHORIZATION= "$otelcol" validate --config="$here/base/otelcol.yaml"); then
     ok "kata-otelcol accepts its pod config"
   else

@@ -63,7 +63,19 @@ function kataOtelInPod() {
   return r.config!;
 }
 
-const otelcolConfig = yamlFile(generatedFile('kata-otelcol-config'));
+/** The Collector's config as its container sees it: `${env:...}` from the DaemonSet's env
+ * (a value from the downward API or a ConfigMap stands as `<NAME>`), else the default. */
+const otelcolConfig = ((): Obj => {
+  const env = envOf(container('otelcol'));
+  const text = readFileSync(generatedFile('kata-otelcol-config'), 'utf8')
+    .replace(/(?<!\$)\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback: string | undefined) => {
+      const e = env.get(name);
+      if (typeof e?.value === 'string') return e.value;
+      if (e?.valueFrom !== undefined) return `<${name}>`;
+      return fallback ?? '';
+    });
+  return parse(text) as Obj;
+})();
 
 /** The Collector's components of one section whose type (before `/`) matches. */
 function collectorComponents(section: 'receivers' | 'exporters' | 'extensions', type: RegExp): Obj[] {
@@ -75,8 +87,9 @@ function collectorComponents(section: 'receivers' | 'exporters' | 'extensions', 
 function collectorHealthPort(): number {
   const hc = collectorComponents('extensions', /^health_check$/);
   assert.equal(hc.length, 1, 'the Collector config has the health_check extension the probes use');
-  assert.ok(hc[0]!.endpoint, 'health_check has an explicit endpoint (its default is loopback, which probes cannot reach)');
-  return hostPort(hc[0]!.endpoint);
+  const endpoint = String(hc[0]!.endpoint ?? '');
+  assert.doesNotMatch(endpoint, /^(127\.|localhost|\[::1\])/, `health_check listens where the kubelet's probes reach (${endpoint || 'its loopback default'})`);
+  return hostPort(endpoint);
 }
 
 /** The Collector's own Prometheus port; undefined when its metrics are off. Its default is 8888. */
@@ -280,7 +293,7 @@ describe('deploy: example overlay (collector-config/kubernetes/overlays/example)
   it('builds on the base, replaces the backend and maps both images', () => {
     assert.deepEqual(overlay.resources, ['../../base']);
     const backend = (overlay.configMapGenerator as Obj[]).find((g) => g.name === 'kata-otel-backend')!;
-    assert.equal(backend.behavior, 'replace');
+    assert.ok(['merge', 'replace'].includes(backend.behavior), 'changes the base\'s generator instead of adding a second one');
     assert.ok((backend.literals as string[]).some((l) => l.startsWith('OTLP_BACKEND_ENDPOINT=')));
     assert.ok((kustomization.configMapGenerator as Obj[]).some((g) => g.name === 'kata-otel-backend'), 'the base generates it');
     assert.deepEqual((overlay.images as Obj[]).map((i) => i.name).sort(), ['kata-otel', 'kata-otelcol']);
