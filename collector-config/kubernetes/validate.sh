@@ -132,7 +132,7 @@ else
 fi
 
 # ---- 5. Collector config --------------------------------------------------------------------
-step "kata-otelcol validate (base/otelcol.yaml)"
+step "kata-otelcol validate (base/otelcol.yaml + base/otelcol-k8s.yaml)"
 otelcol="${KATA_OTELCOL:-}"
 if [ "${SKIP_COLLECTOR:-}" = 1 ]; then
   skip "SKIP_COLLECTOR=1"
@@ -152,7 +152,7 @@ else
   # The variables the DaemonSet sets, with stand-in values (nothing is started or dialled).
   elif (cd "$out" && env POD_IP=127.0.0.1 OTELCOL_HEALTH_ENDPOINT=127.0.0.1:13133 KUBE_NODE_NAME=validate \
       OTELCOL_STORAGE_DIR="$out/file_storage" OTLP_BACKEND_ENDPOINT=backend.invalid:4317 OTLP_BACKEND_INSECURE=false \
-      OTLP_BACKEND_AUTHORIZATION= "$otelcol" validate --config="$here/base/otelcol.yaml"); then
+      OTLP_BACKEND_AUTHORIZATION= "$otelcol" validate --config="$here/base/otelcol.yaml" --config="$here/base/otelcol-k8s.yaml"); then
     ok "kata-otelcol accepts its pod config"
   else
     bad "kata-otelcol rejects base/otelcol.yaml"
