@@ -142,7 +142,7 @@ describe('kata-otel validate', () => {
   it('exits 0 and summarises a valid config', async () => {
     const r = await run(['validate', '--config', DEFAULT_CONFIG]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'config OK: 1 pipeline, 1 receiver, 1 processor, 1 exporter, 0 extensions\n');
+    assert.equal(r.stdout, 'config OK: 1 pipeline, 1 receiver, 2 processors, 1 exporter, 0 extensions\n');
     assert.equal(r.stderr, '');
   });
 
