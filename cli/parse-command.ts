@@ -33,8 +33,12 @@ export interface ParseOptions {
   batchSize: number;
   /** Paths as given; '-' is stdin. Empty means stdin. */
   files: string[];
-  /** Sigma tagging: the bundled pack and/or more rule paths. Absent: no tagging. */
-  rules?: { bundled: boolean; paths: string[] };
+  /**
+   * Sigma tagging: the bundled pack and/or more rule paths (absent: no tagging); with
+   * `correlations`, the events of correlation rules are written too (off by default, so the
+   * output stays one record per log entry).
+   */
+  rules?: { bundled: boolean; paths: string[]; correlations?: boolean };
 }
 
 export const DEFAULT_BATCH_SIZE = 512;
@@ -59,6 +63,7 @@ export function parseParseArgs(args: string[]): ParseArgsResult {
         'batch-size': { type: 'string' },
         rules: { type: 'string', multiple: true },
         'no-rules': { type: 'boolean' },
+        correlations: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -88,7 +93,7 @@ export function parseParseArgs(args: string[]): ParseArgsResult {
       summary: v.summary === true,
       batchSize,
       files: parsed.positionals,
-      rules: { bundled: v['no-rules'] !== true, paths: v.rules ?? [] },
+      rules: { bundled: v['no-rules'] !== true, paths: v.rules ?? [], correlations: v.correlations === true },
     },
   };
 }
@@ -143,10 +148,12 @@ export async function runParse(opts: ParseOptions, io: ParseIo): Promise<number>
     // One engine for the run: correlation windows span all inputs, as in the sidecar.
     const engine = new SigmaEngine(pack);
     const one: LogRecord[] = [];
+    const correlations = opts.rules?.correlations === true;
     emit = (r: LogRecord): void => {
       one[0] = r;
       const out = engine.process(one);
-      for (const x of out) write(x);
+      if (out === one || !correlations) write(r);
+      else for (const x of out) write(x);
     };
   }
 

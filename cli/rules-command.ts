@@ -1,18 +1,22 @@
 /**
  * `kata-otel rules list|lint|test [PATHS]`: the rule pack's own tooling. PATHS are rule
  * files or directories (searched recursively); the default is the bundled pack, `rules/`.
- * Test files (`rule:` + `cases:`) found under PATHS are read by `test` and checked by
- * `lint`; `test` given only test files runs them against the bundled pack.
+ * A pack root (a directory with `kata/`) means its `kata/` rules, `tests/` and
+ * `fixture-expectations.yml`. Test files (`rule:` + `cases:`) found under PATHS are read by
+ * `test` and checked by `lint`; `test` given only test files runs them against the bundled
+ * pack.
  */
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { RuleIssue } from '../processors/sigma/errors';
 import { formatIssue } from '../processors/sigma/errors';
-import { bundledRulesDir, collectYamlFiles, readYamlDocs } from '../processors/sigma/files';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bundledPackRoot, bundledRulesDir, collectYamlFiles, expandPackRoots, readYamlDocs } from '../processors/sigma/files';
 import type { Pack, RuleSource } from '../processors/sigma/pack';
 import { buildPack, loadPack } from '../processors/sigma/pack';
-import type { TestReport } from '../processors/sigma/rule-tests';
-import { readTestCases, runRuleTests } from '../processors/sigma/rule-tests';
+import type { FixtureReport, TestReport } from '../processors/sigma/rule-tests';
+import { checkFixtureExpectations, readTestCases, runRuleTests } from '../processors/sigma/rule-tests';
 import { UsageError } from './usage';
 
 export const RULES_ACTIONS = ['list', 'lint', 'test'] as const;
@@ -43,13 +47,32 @@ export function parseRulesArgs(args: string[]): { help: true } | { help: false; 
   return { help: false, options: { action: action as RulesAction, paths, json: parsed.values.json === true } };
 }
 
-function readSources(paths: readonly string[]): { sources: RuleSource[]; issues: RuleIssue[] } {
+function readSources(paths: readonly string[]): { sources: RuleSource[]; issues: RuleIssue[]; expectations: string[] } {
   const problems: { file: string; message: string }[] = [];
-  const files = collectYamlFiles(paths, problems);
+  const expanded = expandPackRoots(paths);
+  const files = collectYamlFiles(expanded.paths, problems);
   return {
     sources: files.map((file) => ({ file, ...readYamlDocs(file) })),
     issues: problems.map((p) => ({ file: p.file, rule: '', where: '', message: p.message })),
+    expectations: expanded.expectations,
   };
+}
+
+/**
+ * Runs the fixture expectations of a pack root against the parser fixtures of the checkout
+ * it sits in (`test/fixtures/kata-logs/` beside `rules/`); an installed package has no
+ * fixtures, and then the check is skipped with a note.
+ */
+function fixtureChecks(pack: Pack, expectations: readonly string[], issues: RuleIssue[]): { file: string; report?: FixtureReport; skipped?: string }[] {
+  return expectations.map((file) => {
+    const fixtures = path.join(path.dirname(file), '..', 'test', 'fixtures', 'kata-logs');
+    if (!fs.existsSync(fixtures)) return { file, skipped: `no parser fixtures at ${fixtures}` };
+    const { docs, errors } = readYamlDocs(file);
+    for (const e of errors) issues.push({ file, rule: '', where: '', message: e });
+    const doc = docs[0];
+    if (typeof doc !== 'object' || doc === null) return { file, skipped: 'empty or unreadable' };
+    return { file, report: checkFixtureExpectations(pack, doc as { files?: unknown }, fixtures) };
+  });
 }
 
 function writeIssues(io: RulesIo, issues: readonly RuleIssue[]): void {
@@ -109,7 +132,7 @@ function ratio(x: number): string {
 }
 
 function test(opts: RulesOptions, io: RulesIo, givenPaths: boolean): number {
-  const { sources, issues } = readSources(opts.paths);
+  const { sources, issues, expectations } = readSources(opts.paths);
   let built = buildPack(sources, { lenientPlaceholders: true });
   if (givenPaths && built.pack.rules.length + built.pack.correlations.length === 0) {
     built = loadPack([bundledRulesDir()], { lenientPlaceholders: true });
@@ -117,8 +140,10 @@ function test(opts: RulesOptions, io: RulesIo, givenPaths: boolean): number {
   issues.push(...built.issues);
   const { cases, issues: caseIssues } = readTestCases(sources, built.pack);
   issues.push(...caseIssues);
-  writeIssues(io, issues);
   const report: TestReport = runRuleTests(built.pack, cases);
+  const fixtures = fixtureChecks(built.pack, expectations, issues);
+  const fixtureFailures = fixtures.flatMap((f) => f.report?.failures ?? []);
+  writeIssues(io, issues);
   const title = new Map([...built.pack.rules, ...built.pack.correlations].map((r) => [r.id, r.title]));
   const failed = report.results.filter((r) => !r.passed);
   if (opts.json) {
@@ -129,6 +154,7 @@ function test(opts: RulesOptions, io: RulesIo, givenPaths: boolean): number {
         file: f.test.file, case: f.test.index, rule: f.test.rule, expected: f.test.match, fired: f.fired, records: f.records, others: f.others,
       })),
       issues,
+      fixtures: fixtures.map((f) => ({ file: f.file, skipped: f.skipped, ...f.report })),
     }, null, 2)}\n`);
   } else {
     for (const f of failed) {
@@ -138,14 +164,22 @@ function test(opts: RulesOptions, io: RulesIo, givenPaths: boolean): number {
     }
     io.stdout.write(`${report.results.length} cases: ${report.results.length - failed.length} passed, ${failed.length} failed\n`);
     io.stdout.write(`precision ${ratio(report.precision)} (tp ${report.tp}, fp ${report.fp})  recall ${ratio(report.recall)} (tp ${report.tp}, fn ${report.fn})\n`);
+    for (const f of fixtures) {
+      if (f.report === undefined) {
+        io.stdout.write(`fixture expectations ${f.file}: skipped (${f.skipped})\n`);
+        continue;
+      }
+      for (const m of f.report.failures) io.stdout.write(`FAIL ${m}\n`);
+      io.stdout.write(`fixture expectations ${f.file}: ${f.report.files} files, ${f.report.records} records, ${f.report.expected} expected events, ${f.report.failures.length} failures\n`);
+    }
   }
-  return issues.length > 0 || failed.length > 0 ? 1 : 0;
+  return issues.length > 0 || failed.length > 0 || fixtureFailures.length > 0 ? 1 : 0;
 }
 
 /** Runs the command; resolves to the exit code (0 ok, 1 issues or failures). */
 export function runRules(opts: RulesOptions, io: RulesIo): number {
   const given = opts.paths.length > 0;
-  const o = given ? opts : { ...opts, paths: [bundledRulesDir()] };
+  const o = given ? opts : { ...opts, paths: [bundledPackRoot()] };
   switch (o.action) {
     case 'list':
       return list(o, io);

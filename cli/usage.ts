@@ -5,7 +5,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export const USAGE = `usage: kata-otel parse [--output ndjson|otlp-json|table] [--original] [--summary] [--batch-size N] [--rules PATH]... [--no-rules] [FILE ...|-]
+export const USAGE = `usage: kata-otel parse [--output ndjson|otlp-json|table] [--original] [--summary] [--batch-size N] [--rules PATH]... [--no-rules] [--correlations] [FILE ...|-]
        kata-otel run --config FILE [--exit-when-idle]
        kata-otel validate --config FILE
        kata-otel rules list|lint|test [--json] [PATH ...]`;
@@ -37,8 +37,9 @@ parse options:
       --batch-size N    records per ExportLogsServiceRequest for otlp-json (default 512)
       --rules PATH      also evaluate the Sigma rules in PATH (file or directory; repeatable)
       --no-rules        leave out the bundled Sigma rule pack, which by default tags
-                        matching records with security_rule.* and kata.security.* and
-                        adds kata.security.correlation events
+                        matching records with security_rule.* and kata.security.*
+      --correlations    also write the kata.security.correlation events of correlation
+                        rules (extra records after the record that completed a window)
   -h, --help            show this help
 
 run is the sidecar: it reads a configuration in the OpenTelemetry Collector's shape

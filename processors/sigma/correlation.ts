@@ -35,6 +35,14 @@ interface Group {
   steps: number[];
 }
 
+/** Group-by and counted values longer than this are cut for the key (a value can be a whole body). */
+const MAX_KEY_PART = 1024;
+
+function keyPart(v: FieldValue): string {
+  const s = v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v);
+  return s.length > MAX_KEY_PART ? s.slice(0, MAX_KEY_PART) : s;
+}
+
 export function recordMillis(r: LogRecord): number {
   const t = r.timeUnixNano !== '0' && r.timeUnixNano !== '' ? r.timeUnixNano : r.observedTimeUnixNano;
   return t.length > 6 ? Number(t.slice(0, -6)) : 0;
@@ -80,7 +88,7 @@ export class CorrelationState {
     for (let i = 0; i < this.getters.length; i++) {
       const v = this.getters[i]!(r);
       values.push([this.c.groupBy[i]!, v]);
-      key += `${i === 0 ? '' : '\u0000'}${v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v)}`;
+      key += `${i === 0 ? '' : '\u0000'}${keyPart(v)}`;
     }
     let g = this.groups.get(key);
     if (g === undefined) {
@@ -113,7 +121,7 @@ export class CorrelationState {
         const v = this.valueGetter!(r);
         if (v === undefined) return undefined;
         const d = g.distinct;
-        const text = Array.isArray(v) ? v.join(',') : String(v);
+        const text = keyPart(v);
         d.delete(text);
         d.set(text, now);
         for (const [val, at] of d) {

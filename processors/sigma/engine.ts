@@ -6,8 +6,8 @@
  * - by logsource service: a rule with `service: agent` sits only in the `agent` list (plus
  *   every list gets the rules without a service), picked by the record's `kata.component`;
  * - by literal: each rule carries a Need (prefilter.ts), substrings of which one must occur
- *   in a field for the rule to match; the check reuses the lowercased field the evaluation
- *   would compute anyway.
+ *   in a field for the rule to match; one scan per field and record finds which of all the
+ *   rules' literals occur (literal-index.ts), so the check per rule is a table lookup.
  * `indexed: false` runs every rule on every record; tests prove both give the same result.
  *
  * A rule referenced by a correlation whose `generate` is false is a base rule: it is
@@ -19,6 +19,7 @@ import type { Fired } from './correlation';
 import { CorrelationState } from './correlation';
 import type { Getter } from './fields';
 import { anyText, EvalCtx, fieldGetter } from './fields';
+import { FieldLiterals } from './literal-index';
 import type { CompiledCorrelation, CompiledRule, Pack } from './pack';
 import type { Level } from './rule';
 import { correlationRecord, levelRank, tagRecord } from './tagging';
@@ -75,9 +76,8 @@ interface Exception {
 }
 
 interface PreAtom {
-  field: string;
-  lit: string;
-  get: Getter;
+  index: FieldLiterals;
+  lit: number;
 }
 
 interface Entry {
@@ -138,6 +138,8 @@ export class SigmaEngine {
   private readonly states: CorrelationState[] = [];
   private readonly corrExceptions = new Map<CompiledCorrelation, Exception[]>();
   private readonly hits: Entry[] = [];
+  /** The literal scanner of each field rules need literals of. */
+  private readonly literals = new Map<string, FieldLiterals>();
   private readonly feeds: Entry['feeds'] = [];
   private readonly indexed: boolean;
   /** Rules and correlations in use (after the selection). */
@@ -161,7 +163,7 @@ export class SigmaEngine {
         const need = rule.node.need;
         e = {
           rule, visible,
-          atoms: need === null ? null : need.map((a) => ({ field: a.field, lit: a.lit, get: fieldGetter(a.field) })),
+          atoms: need === null ? null : need.map((a) => ({ index: this.literalsOf(a.field), lit: this.literalsOf(a.field).add(a.lit) })),
           exceptions: compileExceptions(exceptions, rule.id),
           feeds: [],
         };
@@ -183,6 +185,7 @@ export class SigmaEngine {
       this.corrExceptions.set(c, compileExceptions(exceptions, c.id));
       c.refs.forEach((r, index) => entryOf(r, false).feeds.push({ state, index }));
     }
+    for (const l of this.literals.values()) l.seal();
     const all = [...entries.values()].sort((a, b) => a.rule.order - b.rule.order);
     this.all = all;
     this.generic = all.filter((e) => e.rule.service === undefined);
@@ -201,14 +204,19 @@ export class SigmaEngine {
     return typeof comp === 'string' ? (this.byService.get(comp) ?? this.generic) : this.generic;
   }
 
+  private literalsOf(field: string): FieldLiterals {
+    let l = this.literals.get(field);
+    if (l === undefined) {
+      l = new FieldLiterals(field, fieldGetter(field));
+      this.literals.set(field, l);
+    }
+    return l;
+  }
+
   private passesNeed(e: Entry): boolean {
     const atoms = e.atoms;
     if (atoms === null) return true;
-    const ctx = this.ctx;
-    for (const a of atoms) {
-      const v = ctx.lower(a.field, a.get);
-      if (v !== undefined && (typeof v === 'string' ? v.includes(a.lit) : v.some((s) => s.includes(a.lit)))) return true;
-    }
+    for (const a of atoms) if (a.index.has(a.lit, this.ctx)) return true;
     return false;
   }
 
@@ -225,6 +233,7 @@ export class SigmaEngine {
     const hits = this.hits;
     hits.length = 0;
     this.ctx.reset(r);
+    for (const l of this.literals.values()) l.next();
     const list = this.candidates(r);
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;

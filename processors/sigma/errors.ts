@@ -8,6 +8,8 @@ import { KataOtelError } from '../../component/errors';
 
 export interface RuleIssue {
   file: string;
+  /** 1-based line of the key, when the file was read from disk. */
+  line?: number;
   /** The rule's id, else its title, else '' (the file itself is broken). */
   rule: string;
   /** The key or construct, e.g. `detection.selection.Image|utf16le`. */
@@ -18,7 +20,7 @@ export interface RuleIssue {
 export function formatIssue(i: RuleIssue): string {
   const rule = i.rule === '' ? '' : ` rule ${i.rule}`;
   const where = i.where === '' ? '' : ` ${i.where}:`;
-  return `${i.file}:${rule}${where} ${i.message}`;
+  return `${i.file}${i.line === undefined ? '' : `:${i.line}`}:${rule}${where} ${i.message}`;
 }
 
 /** Thrown by a load that found issues; the message lists every one. */

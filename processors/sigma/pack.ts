@@ -8,7 +8,7 @@ import { compileDetection } from './detection';
 import type { RuleIssue } from './errors';
 import { ConstructError, RuleLoadError } from './errors';
 import { RECORD_FIELD_NAMES } from './fields';
-import { collectYamlFiles, isTestDoc, readYamlDocs } from './files';
+import { collectYamlFiles, expandPackRoots, isTestDoc, readYamlDocs } from './files';
 import type { CorrelationDoc, DetectionDoc } from './rule';
 import { readRuleDoc } from './rule';
 import { KATA_ATTRIBUTE_KEYS, OTEL_REUSED_ATTRIBUTE_KEYS, TEMPLATE_PREFIXES } from '../../semconv/generated/attributes';
@@ -53,11 +53,13 @@ export interface RuleSource {
   file: string;
   docs: readonly unknown[];
   errors?: readonly string[];
+  /** Per document: the line of a key path (see files.ts). */
+  lines?: readonly ((where: string) => number | undefined)[];
 }
 
 export function loadPack(paths: readonly string[], opts: LoadOptions = {}): { pack: Pack; issues: RuleIssue[] } {
   const fileProblems: { file: string; message: string }[] = [];
-  const files = collectYamlFiles(paths, fileProblems);
+  const files = collectYamlFiles(expandPackRoots(paths).paths, fileProblems);
   const sources: RuleSource[] = files.map((file) => ({ file, ...readYamlDocs(file) }));
   const out = buildPack(sources, opts);
   out.issues.unshift(...fileProblems.map((p) => ({ file: p.file, rule: '', where: '', message: p.message })));
@@ -71,19 +73,40 @@ export function buildPack(sources: readonly RuleSource[], opts: LoadOptions = {}
   const correlations: CorrelationDoc[] = [];
   const byId = new Map<string, string>();
   const byName = new Map<string, string>();
-  for (const { file, docs, errors } of sources) {
+  for (const { file, docs, errors, lines } of sources) {
     for (const e of errors ?? []) issues.push({ file, rule: '', where: '', message: e });
-    for (const doc of docs) {
+    for (const [docIndex, doc] of docs.entries()) {
       if (isTestDoc(doc)) continue;
       const found: [string, string][] = [];
       const rd = readRuleDoc(doc, file, found);
       const d = (typeof doc === 'object' && doc !== null ? doc : {}) as { id?: unknown; title?: unknown };
       const label = typeof d.id === 'string' && d.id !== '' ? d.id : typeof d.title === 'string' ? d.title : '';
+      const lineOf = lines?.[docIndex];
       const report = (where: string, message: string): void => {
-        issues.push({ file, rule: label, where, message });
+        const line = lineOf?.(where);
+        issues.push({ file, ...(line === undefined ? {} : { line }), rule: label, where, message });
       };
       for (const [w, m] of found) report(w, m);
-      if (rd === undefined || found.length > 0) continue;
+      if (rd === undefined) continue;
+      // Compiled even when its metadata has issues, so one run reports everything about a rule.
+      let node: Node | undefined;
+      if (rd.kind === 'detection') {
+        try {
+          node = compileDetection(rd.detection, {
+            placeholders: opts.placeholders ?? {},
+            lenientPlaceholders: opts.lenientPlaceholders ?? false,
+            onField: opts.checkFields
+              ? (f, where) => {
+                if (!isKnownField(f)) report(where, `field ${JSON.stringify(f)} is not a registered Kata or OpenTelemetry attribute`);
+              }
+              : undefined,
+          });
+        } catch (err) {
+          if (!(err instanceof ConstructError)) throw err;
+          report(err.where, err.message);
+        }
+      }
+      if (found.length > 0) continue;
       const dupe = byId.get(rd.id);
       if (dupe !== undefined) {
         report('id', `is also the id of a rule in ${dupe}`);
@@ -104,21 +127,7 @@ export function buildPack(sources: readonly RuleSource[], opts: LoadOptions = {}
         correlations.push(rd);
         continue;
       }
-      try {
-        const node = compileDetection(rd.detection, {
-          placeholders: opts.placeholders ?? {},
-          lenientPlaceholders: opts.lenientPlaceholders ?? false,
-          onField: opts.checkFields
-            ? (f, where) => {
-              if (!isKnownField(f)) report(where, `field ${JSON.stringify(f)} is not a registered Kata or OpenTelemetry attribute`);
-            }
-            : undefined,
-        });
-        rules.push({ ...rd, node, order: rules.length });
-      } catch (err) {
-        if (!(err instanceof ConstructError)) throw err;
-        report(err.where, err.message);
-      }
+      if (node !== undefined) rules.push({ ...rd, node, order: rules.length });
     }
   }
   const ruleByRef = new Map<string, CompiledRule>();

@@ -15,6 +15,8 @@
  *       real: true
  *       note: optional
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseText } from '../../receiver/kata/parse-text';
 import type { RuleIssue } from './errors';
 import { SigmaEngine } from './engine';
@@ -68,12 +70,13 @@ export function readTestCases(sources: readonly RuleSource[], pack: Pack): { cas
   const ids = new Set<string>([...pack.rules.map((r) => r.id), ...pack.correlations.map((c) => c.id)]);
   const cases: RuleTestCase[] = [];
   const issues: RuleIssue[] = [];
-  for (const { file, docs } of sources) {
-    for (const doc of docs) {
+  for (const { file, docs, lines } of sources) {
+    for (const [docIndex, doc] of docs.entries()) {
       if (!isMap(doc) || !('cases' in doc)) continue;
       const rule = typeof doc.rule === 'string' ? doc.rule : '';
       const problem = (where: string, message: string): void => {
-        issues.push({ file, rule, where, message });
+        const line = lines?.[docIndex]?.(where);
+        issues.push({ file, ...(line === undefined ? {} : { line }), rule, where, message });
       };
       for (const k of Object.keys(doc)) if (!FILE_KEYS.has(k)) problem(k, 'unknown key (a test file has rule and cases)');
       if (rule === '') problem('rule', 'must be the id of the rule under test');
@@ -116,7 +119,7 @@ export function readTestCases(sources: readonly RuleSource[], pack: Pack): { cas
 /** Runs one case; the ids of every rule that fired on it. */
 export function firedRules(pack: Pack, lines: readonly string[]): { fired: Set<string>; records: number } {
   const engine = new SigmaEngine(pack);
-  const records = parseText(lines.join('\n'));
+  const records = parseText(lines.join('\n'), { observedTimeUnixNano: `${REFERENCE_MILLIS}000000`, refMillis: REFERENCE_MILLIS });
   const fired = new Set<string>();
   const out = engine.process(records, (_r, ev) => {
     for (const r of ev.tagged) fired.add(r.id);
@@ -151,4 +154,66 @@ export function runRuleTests(pack: Pack, cases: readonly RuleTestCase[]): TestRe
     precision: tp + fp === 0 ? 1 : tp / (tp + fp),
     recall: tp + fn === 0 ? 1 : tp / (tp + fn),
   };
+}
+
+/**
+ * The pack's fixture expectations (`rules/fixture-expectations.yml`): which records of the
+ * parser fixtures (test/fixtures/kata-logs/ beside the pack) are security events and the
+ * category they must get. Each fixture file is parsed one `# source:` block at a time,
+ * comment lines dropped. A record whose original text contains an expected `line` must be
+ * matched by a rule above informational with that category; every other record is benign
+ * and no rule above informational may match it; every `line` must be found. `known_gaps`
+ * lists lines the pack cannot flag yet; they count as benign.
+ */
+export interface FixtureReport {
+  files: number;
+  records: number;
+  expected: number;
+  failures: string[];
+}
+
+/** Fixed reference clock, so year-less journal dates parse the same on every run. */
+export const REFERENCE_MILLIS = Date.UTC(2026, 10, 27);
+
+export function checkFixtureExpectations(pack: Pack, expectations: { files?: unknown }, fixturesDir: string): FixtureReport {
+  const report: FixtureReport = { files: 0, records: 0, expected: 0, failures: [] };
+  const fail = (m: string): void => {
+    report.failures.push(m);
+  };
+  const files = isMap(expectations.files) ? expectations.files : {};
+  const engine = new SigmaEngine(pack);
+  const observed = `${REFERENCE_MILLIS}000000`;
+  const names = fs.readdirSync(fixturesDir).filter((f) => f.endsWith('.log')).sort();
+  for (const f of Object.keys(files)) if (!names.includes(f)) fail(`fixture ${f}: no such file in ${fixturesDir}`);
+  for (const f of names) {
+    report.files++;
+    const wanted = Array.isArray(files[f]) ? (files[f] as unknown[]).filter(isMap) : [];
+    report.expected += wanted.length;
+    const seen = new Set<number>();
+    const text = fs.readFileSync(path.join(fixturesDir, f), 'utf8');
+    for (const block of text.split(/\n(?=# source:)/)) {
+      const records = parseText(`${block}\n`, { observedTimeUnixNano: observed, original: true, refMillis: REFERENCE_MILLIS });
+      for (const r of records) {
+        if (r.body.startsWith('#')) continue;
+        report.records++;
+        const ev = engine.evaluate(r);
+        const fired = [...ev.tagged, ...ev.base];
+        const alerting = fired.filter((x) => x.level !== 'informational');
+        const original = String(r.attributes['log.record.original'] ?? r.body);
+        const hit = wanted.findIndex((w) => typeof w.line === 'string' && original.includes(w.line));
+        const names = (list: typeof fired): string => list.map((x) => `${x.name ?? x.id}/${x.level}`).join(', ') || 'none';
+        if (hit >= 0) {
+          seen.add(hit);
+          const w = wanted[hit]!;
+          if (!alerting.some((x) => x.category === w.category)) fail(`fixture ${f}: "${String(w.line)}" expected category ${String(w.category)}, fired: ${names(fired)}`);
+        } else if (alerting.length > 0) {
+          fail(`fixture ${f}: benign record fired above informational: ${names(alerting)}: ${r.body.slice(0, 160)}`);
+        }
+      }
+    }
+    wanted.forEach((w, i) => {
+      if (!seen.has(i)) fail(`fixture ${f}: expected line not found in parsed records: ${String(w.line)}`);
+    });
+  }
+  return report;
 }

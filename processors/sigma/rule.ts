@@ -39,6 +39,8 @@ const UNSUPPORTED_CORRELATION_TYPES = new Set(['value_sum', 'value_avg', 'value_
 const COUNT_OPS = ['gt', 'gte', 'lt', 'lte', 'eq', 'neq'] as const;
 export type CountOp = (typeof COUNT_OPS)[number];
 
+export const MAX_COUNT = 10_000;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE = /^\d{4}[-/](0[1-9]|1[012])[-/](0[1-9]|[12][0-9]|3[01])$/;
 const TAG = /^[a-z0-9_-]+\.[a-z0-9._-]+$/;
@@ -250,6 +252,8 @@ function readCorrelation(doc: Record<string, unknown>, meta: RuleMeta, problem: 
     if (low === undefined || low < 1) {
       throw new ConstructError('correlation.condition', 'needs a lower bound (gt, gte or eq of at least 1); an upper bound alone is not supported');
     }
+    // A group keeps one timestamp or value per counted event up to the bound.
+    if (low > MAX_COUNT) throw new ConstructError('correlation.condition', `counts above ${MAX_COUNT} are not supported (a group keeps that many entries)`);
   } else if (c.condition !== undefined) {
     throw new ConstructError('correlation.condition', `${type} takes no condition`);
   }

@@ -9,7 +9,7 @@ import {
   ATTR_KATA_SECURITY_CORRELATION_RULES, ATTR_KATA_SECURITY_CORRELATION_START_TIME, ATTR_KATA_SECURITY_CORRELATION_TIMESPAN,
   ATTR_KATA_SECURITY_CORRELATION_TYPE, ATTR_KATA_SECURITY_LEVEL, ATTR_KATA_SECURITY_RULE_IDS, ATTR_SECURITY_RULE_CATEGORY,
   ATTR_SECURITY_RULE_DESCRIPTION, ATTR_SECURITY_RULE_NAME, ATTR_SECURITY_RULE_REFERENCE, ATTR_SECURITY_RULE_RULESET_NAME,
-  ATTR_SECURITY_RULE_UUID, ATTR_SECURITY_RULE_VERSION, EVENT_KATA_SECURITY_CORRELATION,
+  ATTR_KATA_COMPONENT, ATTR_SECURITY_RULE_UUID, ATTR_SECURITY_RULE_VERSION, EVENT_KATA_SECURITY_CORRELATION,
 } from '../../semconv/generated/attributes';
 import { Severity } from '../../pdata/log-record';
 import type { Fired } from './correlation';
@@ -81,10 +81,6 @@ const LEVEL_SEVERITY: Record<Level, number> = {
   informational: Severity.INFO, low: Severity.INFO2, medium: Severity.WARN, high: Severity.ERROR, critical: Severity.FATAL,
 };
 
-function nanos(ms: number): string {
-  return ms <= 0 ? '0' : `${Math.trunc(ms)}000000`;
-}
-
 function show(v: unknown): string {
   return v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v);
 }
@@ -97,6 +93,9 @@ export function correlationRecord(f: Fired, trigger: LogRecord): LogRecord {
   for (const [k, v] of f.groupValues) {
     if (v !== undefined && !RECORD_FIELD_NAMES.includes(k) && trigger.resource[k] === undefined) attributes[k] = v;
   }
+  // The component whose record completed the window, as the resource is that record's.
+  const component = trigger.attributes[ATTR_KATA_COMPONENT];
+  if (component !== undefined) attributes[ATTR_KATA_COMPONENT] = component;
   describeRule(attributes, c);
   attributes[A.RULE_IDS] = [c.id];
   const tech = techniquesOf([c, ...c.refs]);
@@ -110,7 +109,7 @@ export function correlationRecord(f: Fired, trigger: LogRecord): LogRecord {
   const group = f.groupValues.length === 0 ? '' : ` for ${f.groupValues.map(([k, v]) => `${k}=${show(v)}`).join(' ')}`;
   const what = c.type === 'value_count' ? `${f.count} distinct ${c.field} values` : c.type.startsWith('temporal') ? `${f.count} rules` : `${f.count} events`;
   return {
-    timeUnixNano: nanos(f.lastMs),
+    timeUnixNano: trigger.timeUnixNano,
     observedTimeUnixNano: trigger.observedTimeUnixNano,
     severityNumber: LEVEL_SEVERITY[c.level],
     severityText: c.level,

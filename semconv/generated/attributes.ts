@@ -754,11 +754,11 @@ export const EVENT_KATA_RUNTIME_PANIC = 'kata.runtime.panic' as const;
  * order for temporal_ordered) fell in its window for one group-by key.
  *
  * Emitted by the `sigma` processor after the record that completed the window, with that record's
- * resource; its severity follows the rule's level and its body says what was counted. The group-by
- * values are also set as attributes of their own. The group then starts over, so a long burst fires
- * once per full window of matches.
+ * time, resource and `kata.component`; its severity follows the rule's level and its body says what
+ * was counted. The group-by values are also set as attributes of their own. The group then starts
+ * over, so a long burst fires once per full window of matches.
  *
- * Stability: development. Group: `event.kata.security.correlation`. Attributes:
+ * Stability: development. Group: `event.kata.security.correlation`. Attributes: `kata.component`,
  * `security_rule.uuid`, `security_rule.name`, `security_rule.category`,
  * `security_rule.ruleset.name`, `kata.security.level`, `kata.security.rule_ids`,
  * `kata.security.correlation.type`, `kata.security.correlation.count`,

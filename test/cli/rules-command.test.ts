@@ -70,10 +70,11 @@ describe('kata-otel rules', () => {
       const r = rules({ action: 'lint', paths: [dir] });
       assert.equal(r.code, 1);
       const file = path.join(dir, 'kata', 'bad_rule.yml');
-      assert.ok(r.err.includes(`${file}: rule 22222222-2222-4222-8222-222222222222 colour: unknown key`), r.err);
+      assert.ok(r.err.includes(`${file}:5: rule 22222222-2222-4222-8222-222222222222 colour: unknown key`), r.err);
+      assert.ok(r.err.includes(`${file}:7: rule 22222222-2222-4222-8222-222222222222 detection.selection.kata.sandbox.idd: field "kata.sandbox.idd"`), r.err);
       assert.ok(r.err.includes('unknown category "kata.category.nope"'), r.err);
       // the field check needs a rule that otherwise loads; the case keys are checked too
-      assert.ok(r.err.includes('cases[0].match: must be true or false'), r.err);
+      assert.ok(r.err.includes('bad_case.yml:3: rule 22222222-2222-4222-8222-222222222222 cases[0].match: must be true or false'), r.err);
       assert.ok(r.err.includes('cases[0].extra: unknown key'), r.err);
       assert.match(r.out, /issues/);
     } finally {
@@ -124,13 +125,17 @@ describe('kata-otel rules', () => {
 describe('kata-otel parse --rules', () => {
   const lines = [0, 1, 2].map((s) => `Nov 20 06:00:0${s} node1 kata[1234]: time="2025-11-20T06:00:0${s}.000000000Z" level=info msg="ExecProcess request" pid=1234 sandbox=abc source=virtcontainers`).join('\n');
 
-  it('tags records and emits correlation events', async () => {
+  it('tags records, and writes correlation events with --correlations', async () => {
     const r = await runCli(['parse', '--rules', PACK, '-'], `${lines}\n`);
     assert.equal(r.code, 0, r.stderr);
     const records = jsonLines(r.stdout) as { eventName: string; attributes: Record<string, unknown> }[];
-    assert.equal(records.length, 4);
+    assert.equal(records.length, 3, 'one record per log entry');
     assert.equal(records[0]!.attributes['security_rule.uuid'], '0f6a3c2e-7d1b-4c8e-9a55-3b2f1e0d4c11');
-    assert.equal(records[3]!.eventName, 'kata.security.correlation');
+    const c = await runCli(['parse', '--rules', PACK, '--correlations', '-'], `${lines}\n`);
+    const all = jsonLines(c.stdout) as { eventName: string; attributes: Record<string, unknown> }[];
+    assert.equal(all.length, 4);
+    assert.equal(all[3]!.eventName, 'kata.security.correlation');
+    assert.equal(all[3]!.attributes['kata.component'], 'runtime');
   });
 
   it('reports a broken rule path and exits 1', async () => {
@@ -143,5 +148,42 @@ describe('kata-otel parse --rules', () => {
     const r = await runCli(['parse', '--no-rules', '-'], `${lines}\n`);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(jsonLines(r.stdout).length, 3);
+  });
+});
+
+describe('kata-otel rules test: pack roots and fixture expectations', () => {
+  it('takes a pack root as its kata/, tests/ and fixture expectations, ignoring tool files', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sigma-root-'));
+    try {
+      const pack = path.join(root, 'rules');
+      fs.cpSync(PACK, pack, { recursive: true });
+      fs.mkdirSync(path.join(pack, 'tools'));
+      fs.writeFileSync(path.join(pack, 'tools', 'pipeline.yml'), 'name: not a rule\npriority: 10\n');
+      fs.mkdirSync(path.join(root, 'test', 'fixtures', 'kata-logs'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'test', 'fixtures', 'kata-logs', 'a.log'), [
+        '# source: built for this test',
+        '[    2.345678] Kernel panic - not syncing: VFS: Unable to mount root fs',
+        '[    2.345679] EXT4-fs (vda1): mounted filesystem',
+        '# source: another block',
+        'Nov 20 06:00:01 node1 kata[1234]: time="2025-11-20T06:00:01.000000000Z" level=info msg="debug console enabled"',
+        '',
+      ].join('\n'));
+      fs.writeFileSync(path.join(pack, 'fixture-expectations.yml'), [
+        'files:', '    a.log:', "        - line: 'Kernel panic - not syncing'", '          category: guest-kernel', '          why: test', '',
+      ].join('\n'));
+      const r = rules({ action: 'test', paths: [pack] });
+      assert.equal(r.code, 1, r.out + r.err);
+      assert.match(r.out, /6 cases: 6 passed, 0 failed/);
+      assert.match(r.out, /FAIL fixture a\.log: benign record fired above informational: debug_console_enabled\/high: debug console enabled/);
+      assert.match(r.out, /fixture expectations .*: 1 files, 3 records, 1 expected events, 1 failures/);
+      assert.equal(rules({ action: 'lint', paths: [pack] }).code, 0);
+      fs.appendFileSync(path.join(pack, 'fixture-expectations.yml'), "        - line: 'debug console enabled'\n          category: debug-access\n          why: test\n");
+      const ok = rules({ action: 'test', paths: [pack] });
+      assert.equal(ok.code, 0, ok.out + ok.err);
+      fs.appendFileSync(path.join(pack, 'fixture-expectations.yml'), "        - line: 'never printed'\n          category: policy\n          why: test\n");
+      assert.match(rules({ action: 'test', paths: [pack] }).out, /FAIL fixture a\.log: expected line not found in parsed records: never printed/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

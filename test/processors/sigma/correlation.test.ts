@@ -108,6 +108,19 @@ describe('sigma correlations', () => {
     assert.notEqual(r2.attributes['security_rule.uuid'], undefined);
   });
 
+  it('silences a correlation with an exception on the record that completes it, counted', () => {
+    const c = correlation({ type: 'event_count', rules: ['exec'], 'group-by': ['k8s.namespace.name'], timespan: '1m', condition: { gte: 2 } });
+    const e = engine([base('exec', 'ExecProcess'), c], { exceptions: [{ rule: String(c.id), field: 'k8s.namespace.name', values: ['ci-*'] }] });
+    const ns = (n: string) => ({ 'k8s.namespace.name': n });
+    const out = e.process([at(0, ns('ci-1'), 'ExecProcess'), at(1, ns('ci-1'), 'ExecProcess'), at(2, ns('prod'), 'ExecProcess'), at(3, ns('prod'), 'ExecProcess')]);
+    const fired = correlationsIn(out);
+    assert.equal(fired.length, 1);
+    assert.equal(fired[0]!.attributes['k8s.namespace.name'], 'prod');
+    const counts = e.drainCounts();
+    assert.equal(counts.suppressed.get(String(c.id)), 1);
+    assert.equal(counts.correlations.get(String(c.id)), 1);
+  });
+
   it('feeds an enabled correlation from a disabled base rule', () => {
     const b = base('exec', 'ExecProcess');
     const c = correlation({ type: 'event_count', rules: ['exec'], 'group-by': [], timespan: '1m', condition: { gte: 2 }, generate: true });

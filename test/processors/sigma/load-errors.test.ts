@@ -94,6 +94,7 @@ describe('sigma rule load errors', () => {
     bad({ rules: ['missing_rule'] }, 'names no detection rule');
     bad({ timespan: '5 minutes' }, 'is not a timespan');
     bad({ condition: { lt: 5 } }, 'needs a lower bound');
+    bad({ condition: { gte: 20_000 } }, 'counts above 10000 are not supported');
     bad({ aliases: { x: { base_rule: 'a' } } }, 'aliases are not supported');
     bad({ type: 'value_count' }, 'value_count needs the field');
     bad({ type: 'temporal', condition: undefined }, 'temporal needs at least two rules');
@@ -134,5 +135,23 @@ describe('sigma rule load errors', () => {
     assert.equal(issues.length, 1, issues.join('\n'));
     assert.match(issues[0]!, /"kata\.sandbox\.idd" is not a registered/);
     assert.deepEqual(issuesOf([doc]), []);
+  });
+});
+
+describe('sigma rule issue locations', () => {
+  it('gives the line of the offending key, field names with dots included', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigma-lines-'));
+    try {
+      const file = path.join(dir, 'r.yml');
+      fs.writeFileSync(file, [
+        'title: lines', 'id: 33333333-2222-4333-8444-555555555555', 'level: low', 'tags: [kata.category.lifecycle]',
+        'logsource: {product: kata}', 'detection:', '    selection:', '        body: x', '        kata.sandbox.id|utf16: y',
+        '    condition: selection', 'colour: red', '---', 'title: second', 'bogus: 1', '',
+      ].join('\n'));
+      const issues = loadPack([file]).issues.map((i) => `${i.line}:${i.where}`);
+      assert.deepEqual(issues.sort(), ['11:colour', '14:bogus', '9:detection.selection.kata.sandbox.id|utf16', ...issues.filter((i) => i.startsWith('13:'))].sort());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
