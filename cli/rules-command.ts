@@ -85,6 +85,21 @@ function kindOf(pack: Pack, id: string): string {
   return base ? 'base' : 'rule';
 }
 
+/**
+ * Rules above informational that tag nothing because every correlation using them lacks
+ * `generate: true` (Sigma's default): legal, but rarely what an alerting rule means.
+ */
+function silencedAlerts(pack: Pack): string[] {
+  const out: string[] = [];
+  for (const r of pack.rules) {
+    if (r.level === 'informational') continue;
+    const users = pack.correlations.filter((c) => c.refs.includes(r));
+    if (users.length === 0 || users.some((c) => c.generate)) continue;
+    out.push(`${r.file}: rule ${r.id} (${r.level}) tags nothing on its own: it is referenced by ${users.map((c) => c.name ?? c.id).join(', ')} without generate: true (set generate: true there for it to alert by itself)`);
+  }
+  return out;
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
@@ -121,6 +136,7 @@ function lint(opts: RulesOptions, io: RulesIo): number {
   const untested = [...built.pack.rules, ...built.pack.correlations].filter((r) => !tested.has(r.id));
   const testFiles = sources.filter((s) => s.docs.some((d) => typeof d === 'object' && d !== null && 'cases' in d)).length;
   if (testFiles > 0) for (const r of untested) io.stderr.write(`warning: ${r.file}: rule ${r.id}: no test cases\n`);
+  for (const w of silencedAlerts(built.pack)) io.stderr.write(`warning: ${w}\n`);
   const summary = `${built.pack.rules.length} rules, ${built.pack.correlations.length} correlations, ${tests.cases.length} test cases: ${issues.length === 0 ? 'ok' : `${issues.length} issue${issues.length === 1 ? '' : 's'}`}`;
   if (opts.json) io.stdout.write(`${JSON.stringify({ issues, untested: untested.map((r) => r.id) }, null, 2)}\n`);
   else io.stdout.write(`${summary}\n`);

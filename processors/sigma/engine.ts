@@ -20,6 +20,7 @@ import { CorrelationState } from './correlation';
 import type { Getter } from './fields';
 import { anyText, EvalCtx, fieldGetter } from './fields';
 import { FieldLiterals } from './literal-index';
+import { ATTR_KATA_COMPONENT } from '../../semconv/generated/attributes';
 import type { CompiledCorrelation, CompiledRule, Pack } from './pack';
 import type { Level } from './rule';
 import { correlationRecord, levelRank, tagRecord } from './tagging';
@@ -199,7 +200,7 @@ export class SigmaEngine {
 
   /** Entries that could match `r`, by its component. */
   private candidates(r: LogRecord): readonly Entry[] {
-    const comp = r.attributes['kata.component'];
+    const comp = r.attributes[ATTR_KATA_COMPONENT];
     if (!this.indexed) return this.all.filter((e) => e.rule.service === undefined || e.rule.service === comp);
     return typeof comp === 'string' ? (this.byService.get(comp) ?? this.generic) : this.generic;
   }

@@ -187,3 +187,22 @@ describe('kata-otel rules test: pack roots and fixture expectations', () => {
     }
   });
 });
+
+describe('kata-otel rules: base rules of correlations', () => {
+  it('warns when an alerting rule tags nothing because its correlation does not generate it', () => {
+    const dir = tmpPack({});
+    try {
+      const corr = path.join(dir, 'kata', 'correlation', 'exec_burst.yml');
+      fs.writeFileSync(corr, fs.readFileSync(corr, 'utf8').replace('    generate: true\n', ''));
+      const r = rules({ action: 'lint', paths: [dir] });
+      assert.equal(r.code, 0, 'a warning, not an issue');
+      assert.match(r.err, /warning: .*runtime_exec_process\.yml: rule 0f6a3c2e-7d1b-4c8e-9a55-3b2f1e0d4c11 \(medium\) tags nothing on its own: it is referenced by 3e8d1c2b-6f5a-4b7c-9d8e-0a1b2c3d4e44 without generate: true/);
+      const list = JSON.parse(rules({ action: 'list', paths: [dir], json: true }).out) as { id: string; kind: string }[];
+      assert.equal(list.find((x) => x.id === '0f6a3c2e-7d1b-4c8e-9a55-3b2f1e0d4c11')!.kind, 'base');
+      // Its test cases still run: a base rule fires when it matches.
+      assert.equal(rules({ action: 'test', paths: [dir] }).code, 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
