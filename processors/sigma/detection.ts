@@ -14,7 +14,7 @@ import type { FieldSpec } from './modifiers';
 import { base64, base64offset, parseFieldSpec, windash } from './modifiers';
 import type { Need } from './prefilter';
 import { atom, needAll, needAny } from './prefilter';
-import { compileRegex } from './regex';
+import { compileRegex, requiredLiteral } from './regex';
 import type { TextTest } from './wildcard';
 import { compileWildcard, escapeLiteral, longestLiteral, parseWildcard } from './wildcard';
 
@@ -188,7 +188,8 @@ function compileItem(key: string, rawValue: unknown, opts: DetectionOptions, whe
   }
   if (spec.kind === 're') {
     const tests = written.map((g) => g.map((p) => compileRegex(p, spec.reFlags, where)));
-    return textNode(field, get, tests, spec.all, false, null);
+    const needs = written.map((g) => needAny(g.map((p) => atom(field, requiredLiteral(p)))));
+    return textNode(field, get, tests, spec.all, false, spec.all ? needAll(needs) : needAny(needs));
   }
   if (spec.kind === 'fieldref') {
     const refs = written.flat().map((name) => {

@@ -34,3 +34,102 @@ export function compileRegex(pattern: string, flags: ReFlags, where: string): Re
   }
   return (s) => re.test(s);
 }
+
+const QUANTIFIER = /^\{(\d+)(,\d*)?\}/;
+
+/**
+ * The longest run of plain characters every match of `pattern` must contain, or '' when
+ * none is certain. Deliberately conservative: only the top-level sequence is read (a
+ * top-level `|` gives ''), groups, classes, escapes of letters and anchors end a run, and a
+ * character made optional by `?`, `*` or `{0,…}` is dropped from its run.
+ */
+export function requiredLiteral(pattern: string): string {
+  const runs: string[] = [];
+  let cur = '';
+  const end = (): void => {
+    if (cur !== '') runs.push(cur);
+    cur = '';
+  };
+  let i = 0;
+  const skipBracketed = (): boolean => {
+    // From an opening `(` or `[`: to its close, minding escapes, classes and nesting.
+    let depth = 0;
+    let inClass = false;
+    for (; i < pattern.length; i++) {
+      const c = pattern[i]!;
+      if (c === '\\') {
+        i++;
+        continue;
+      }
+      if (inClass) {
+        if (c === ']') inClass = false;
+        continue;
+      }
+      if (c === '[') {
+        inClass = true;
+        // `[]` and `[^]` take a literal `]` first.
+        if (pattern[i + 1] === '^') i++;
+        if (pattern[i + 1] === ']') i++;
+        if (depth === 0) {
+          // A class at top level ends here once closed.
+          for (i++; i < pattern.length; i++) {
+            if (pattern[i] === '\\') i++;
+            else if (pattern[i] === ']') return true;
+          }
+          return false;
+        }
+        continue;
+      }
+      if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) return true;
+    }
+    return false;
+  };
+  while (i < pattern.length) {
+    const c = pattern[i]!;
+    if (c === '|') return '';
+    if (c === '(' || c === '[') {
+      end();
+      if (!skipBracketed()) return '';
+      i++;
+      continue;
+    }
+    if (c === '*' || c === '?' || (c === '{' && QUANTIFIER.test(pattern.slice(i)))) {
+      const q = c === '{' ? QUANTIFIER.exec(pattern.slice(i))! : undefined;
+      const optional = c !== '{' || Number(q![1]) === 0;
+      if (optional) cur = cur.slice(0, -1);
+      end();
+      i += q === undefined ? 1 : q[0].length;
+      if (pattern[i] === '?') i++;
+      continue;
+    }
+    if (c === '+') {
+      end();
+      i++;
+      if (pattern[i] === '?') i++;
+      continue;
+    }
+    if (c === '.' || c === '^' || c === '$' || c === ')') {
+      end();
+      i++;
+      continue;
+    }
+    if (c === '\\') {
+      const n = pattern[i + 1];
+      if (n === undefined || /[A-Za-z0-9]/.test(n)) {
+        end();
+        i += 2;
+        continue;
+      }
+      cur += n;
+      i += 2;
+      continue;
+    }
+    cur += c;
+    i++;
+  }
+  end();
+  let best = '';
+  for (const r of runs) if (r.length > best.length) best = r;
+  return best;
+}
