@@ -21,7 +21,8 @@
  *   --enforce          exit 1 when a target FAILs
  *   --runs N           measured runs per phase (default 3)
  *   --no-warmup        skip the warm-up runs
- *   --only a,b         run only these phases (baseline, parse, serialize, memory)
+ *   --only a,b         run only these phases (baseline, parse, serialize, memory, tagging;
+ *                      tagging: the sigma engine per record, see bench/tagging.ts)
  *   --lines N          corpus lines (default 1,000,000; 200,000 with --quick)
  *   --seed S           corpus seed
  *   --memory-mb N      size of the memory-phase file in MiB (default 1024)
@@ -42,12 +43,13 @@ import { readLines } from '../receiver/input/line-reader';
 import { StreamParser } from '../receiver/kata/stream-parser';
 import type { CorpusSummary } from './corpus';
 import { DEFAULT_SEED, DEFAULT_START_MILLIS, formatMix } from './corpus';
+import { formatTagging, taggingPhase } from './tagging';
 
 const OUT_DIR = path.join('bench', 'out');
 const MiB = 1024 * 1024;
-const PHASES = ['baseline', 'parse', 'serialize', 'memory'] as const;
+const PHASES = ['baseline', 'parse', 'serialize', 'memory', 'tagging'] as const;
 type Phase = (typeof PHASES)[number];
-type Measured = Exclude<Phase, 'memory'>;
+type Measured = Exclude<Phase, 'memory' | 'tagging'>;
 
 const TARGET_PARSE_LINES_PER_CPU_S = 300_000;
 const TARGET_RATIO = 1 / 8;
@@ -566,6 +568,9 @@ async function main(): Promise<number> {
     memoryNote = args.quick ? 'skipped (--quick)' : 'skipped (--only)';
   }
 
+  // Last, so the records it holds never show in the memory phase's RSS.
+  const tagging = args.only.has('tagging') ? (log('phase tagging'), await taggingPhase(corpus.file, refMillis, { runs: args.runs, warmup: args.warmup, log })) : null;
+
   // Targets
   const checks: Check[] = [];
   const parse = phases.parse;
@@ -580,6 +585,8 @@ async function main(): Promise<number> {
   checks.push(memory === null
     ? { name: 'RSS growth 10% -> 100% of the memory stream', target: `<= ${TARGET_RSS_GROWTH_MIB} MiB`, actual: memoryNote, status: 'SKIP' }
     : { name: `RSS growth 10% -> 100% of the ${mib(memory.bytes)} MiB stream`, target: `<= ${TARGET_RSS_GROWTH_MIB} MiB`, actual: `${memory.growth10to100MiB} MiB`, status: memory.growth10to100MiB <= TARGET_RSS_GROWTH_MIB ? 'PASS' : 'FAIL' });
+
+  if (tagging !== null) checks.push(...tagging.checks);
 
   const totalS = (performance.now() - t00) / 1000;
   const report = {
@@ -603,6 +610,7 @@ async function main(): Promise<number> {
     phases,
     parseToBaselineRatio: Number.isNaN(ratio) ? null : ratio,
     memory,
+    tagging,
     checks,
   };
   fs.mkdirSync(path.dirname(args.json), { recursive: true });
@@ -636,6 +644,7 @@ async function main(): Promise<number> {
   } else {
     out.push(`Memory flatness: ${memoryNote}`);
   }
+  if (tagging !== null) out.push('', ...formatTagging(tagging));
   out.push('');
   out.push('Targets:');
   for (const c of checks) out.push(`  ${c.status.padEnd(4)}  ${c.name}: ${c.actual} (target ${c.target})`);

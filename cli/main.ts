@@ -7,10 +7,12 @@
  * read so far are still written).
  * Of run: 0 after a graceful shutdown (SIGTERM/SIGINT, or idle with --exit-when-idle);
  * 1 a component failed; 2 configuration issues or a usage error; a second signal exits
- * at once with 130 / 143. Of validate: 0 valid, 2 issues.
+ * at once with 130 / 143. Of validate: 0 valid, 2 issues. Of rules: 0 ok, 1 rule issues or
+ * failed test cases, 2 usage error.
  */
 import { parseArgs } from 'node:util';
 import { parseParseArgs, runParse } from './parse-command';
+import { parseRulesArgs, runRules } from './rules-command';
 import { parseConfigArgs, runService, runValidate } from './run-command';
 import { HELP, packageVersion, USAGE, UsageError } from './usage';
 
@@ -53,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'validate':
       return validateCommand(rest);
+    case 'rules':
+      return rulesCommand(rest);
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
@@ -83,6 +87,15 @@ async function parseCommand(args: string[]): Promise<number> {
     version: packageVersion(),
   });
   return signal !== undefined ? (SIGNAL_EXIT[signal] ?? 1) : code;
+}
+
+function rulesCommand(args: string[]): number {
+  const parsed = parseRulesArgs(args);
+  if (parsed.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  return runRules(parsed.options, { stdout: process.stdout, stderr: process.stderr });
 }
 
 async function validateCommand(args: string[]): Promise<number> {

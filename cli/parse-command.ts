@@ -12,6 +12,10 @@ import { nowNanos } from '../pdata/time';
 import type { LineReaderStats } from '../receiver/input/line-reader';
 import { readLines } from '../receiver/input/line-reader';
 import { StreamParser } from '../receiver/kata/stream-parser';
+import { SigmaEngine } from '../processors/sigma/engine';
+import { formatIssue } from '../processors/sigma/errors';
+import { loadPack } from '../processors/sigma/pack';
+import { rulePaths } from '../processors/sigma/load-config';
 import type { OutputFormat } from './formatters';
 import { createFormatter, OUTPUT_FORMATS } from './formatters';
 import type { OpenedInput, TapHooks } from './input';
@@ -29,6 +33,12 @@ export interface ParseOptions {
   batchSize: number;
   /** Paths as given; '-' is stdin. Empty means stdin. */
   files: string[];
+  /**
+   * Sigma tagging: the bundled pack and/or more rule paths (absent: no tagging); with
+   * `correlations`, the events of correlation rules are written too (off by default, so the
+   * output stays one record per log entry).
+   */
+  rules?: { bundled: boolean; paths: string[]; correlations?: boolean };
 }
 
 export const DEFAULT_BATCH_SIZE = 512;
@@ -51,6 +61,9 @@ export function parseParseArgs(args: string[]): ParseArgsResult {
         original: { type: 'boolean' },
         summary: { type: 'boolean' },
         'batch-size': { type: 'string' },
+        rules: { type: 'string', multiple: true },
+        'no-rules': { type: 'boolean' },
+        correlations: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -80,6 +93,7 @@ export function parseParseArgs(args: string[]): ParseArgsResult {
       summary: v.summary === true,
       batchSize,
       files: parsed.positionals,
+      rules: { bundled: v['no-rules'] !== true, paths: v.rules ?? [], correlations: v.correlations === true },
     },
   };
 }
@@ -114,7 +128,7 @@ export async function runParse(opts: ParseOptions, io: ParseIo): Promise<number>
   if (io.signal.aborted) stopper.abort();
   else io.signal.addEventListener('abort', () => stopper.abort(), { once: true });
   void sink.whenClosed.then(() => stopper.abort());
-  const emit = summary === undefined
+  const write = summary === undefined
     ? (r: LogRecord): void => formatter.record(r)
     : (r: LogRecord): void => {
       summary.add(r);
@@ -123,6 +137,25 @@ export async function runParse(opts: ParseOptions, io: ParseIo): Promise<number>
   const complain = (msg: string): void => {
     io.stderr.write(`kata-otel: ${msg}\n`);
   };
+  let emit = write;
+  const paths = opts.rules === undefined ? [] : rulePaths(opts.rules);
+  if (paths.length > 0) {
+    const { pack, issues } = loadPack(paths);
+    if (issues.length > 0) {
+      for (const i of issues) complain(formatIssue(i));
+      return 1;
+    }
+    // One engine for the run: correlation windows span all inputs, as in the sidecar.
+    const engine = new SigmaEngine(pack);
+    const one: LogRecord[] = [];
+    const correlations = opts.rules?.correlations === true;
+    emit = (r: LogRecord): void => {
+      one[0] = r;
+      const out = engine.process(one);
+      if (out === one || !correlations) write(r);
+      else for (const x of out) write(x);
+    };
+  }
 
   const parseOne = async (input: OpenedInput, label: string): Promise<void> => {
     // A file's mtime is the reference for dates without a year: its lines were written

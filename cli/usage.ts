@@ -5,9 +5,10 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export const USAGE = `usage: kata-otel parse [--output ndjson|otlp-json|table] [--original] [--summary] [--batch-size N] [FILE ...|-]
+export const USAGE = `usage: kata-otel parse [--output ndjson|otlp-json|table] [--original] [--summary] [--batch-size N] [--rules PATH]... [--no-rules] [--correlations] [FILE ...|-]
        kata-otel run --config FILE [--exit-when-idle]
-       kata-otel validate --config FILE`;
+       kata-otel validate --config FILE
+       kata-otel rules list|lint|test [--json] [PATH ...]`;
 
 export const HELP = `${USAGE}
        kata-otel help | --help
@@ -34,6 +35,11 @@ parse options:
       --original        add log.record.original (the input lines) to every record
       --summary         print counts to standard error at the end
       --batch-size N    records per ExportLogsServiceRequest for otlp-json (default 512)
+      --rules PATH      also evaluate the Sigma rules in PATH (file or directory; repeatable)
+      --no-rules        leave out the bundled Sigma rule pack, which by default tags
+                        matching records with security_rule.* and kata.security.*
+      --correlations    also write the kata.security.correlation events of correlation
+                        rules (extra records after the record that completed a window)
   -h, --help            show this help
 
 run is the sidecar: it reads a configuration in the OpenTelemetry Collector's shape
@@ -47,9 +53,18 @@ run and validate options:
       --exit-when-idle  (run) stop once every receiver has read all its input and the
                         pipelines delivered it (receivers that follow live input never do)
 
+rules works on Sigma rule files (PATHs; default: the bundled pack, rules/):
+  list                  id, level, category, status, kind and title of every rule
+  lint                  checks every rule and test file strictly (unknown keys, missing
+                        or unknown kata.category tag, unregistered field names)
+  test                  parses each test case's lines with the Kata parser, runs the
+                        whole pack, reports every failed case, precision and recall
+      --json            machine-readable output
+
 exit status: parse: 0 done, 1 an input could not be read or the output failed, 2 usage error
              run: 0 stopped gracefully, 1 a component failed, 2 configuration or usage error
              validate: 0 valid, 2 configuration issues or usage error
+             rules: 0 ok, 1 rule issues or failed test cases, 2 usage error
 `;
 
 /** The version in package.json. */

@@ -12,6 +12,7 @@ import { createRegistry } from './component-registry';
 import { debugExporterFactory } from '../exporter/debug/factory';
 import { fileExporterFactory } from '../exporter/file/factory';
 import { kataParserProcessorFactory } from '../processors/kata_parser/factory';
+import { sigmaProcessorFactory } from '../processors/sigma/factory';
 import { staticFileReceiverFactory } from '../receiver/static_file/factory';
 import { otlpReceiverFactory } from '../receiver/otlp';
 import { filelogReceiverFactory } from '../receiver/filelog';
@@ -30,6 +31,7 @@ export const RECEIVER_FACTORIES: readonly AnyReceiverFactory[] = [
 
 export const PROCESSOR_FACTORIES: readonly AnyProcessorFactory[] = [
   kataParserProcessorFactory, // processors/kata_parser
+  sigmaProcessorFactory, // processors/sigma
 ];
 
 export const EXPORTER_FACTORIES: readonly AnyExporterFactory[] = [

@@ -537,6 +537,122 @@ export const ATTR_KATA_RELAY_TIME = 'kata.relay.time' as const;
 export const ATTR_KATA_SANDBOX_ID = 'kata.sandbox.id' as const;
 
 /**
+ * MITRE ATT&CK technique ids named by the matching rules' `attack.t<id>` tags, uppercase, sorted.
+ *
+ * Type: `string[]`. Stability: development. Group: `registry.kata.security`.
+ * @example ["T1609"]
+ * @example ["T1059.004", "T1609"]
+ */
+export const ATTR_KATA_SECURITY_ATTACK_TECHNIQUES = 'kata.security.attack.techniques' as const;
+
+/**
+ * What the correlation counted when it fired: events (event_count), distinct values (value_count)
+ * or rules matched (temporal types).
+ *
+ * Type: `int`. Stability: development. Group: `registry.kata.security`.
+ * @example 3
+ * @example 10
+ */
+export const ATTR_KATA_SECURITY_CORRELATION_COUNT = 'kata.security.correlation.count' as const;
+
+/**
+ * The group-by values the correlation counted over, as `field=value`.
+ *
+ * Type: `string[]`. Stability: development. Group: `registry.kata.security`.
+ * @example ["kata.sandbox.id=924f186486c73407b7eb495a6de54686e64112097faab47b1a3d2a3c15166628"]
+ */
+export const ATTR_KATA_SECURITY_CORRELATION_GROUP = 'kata.security.correlation.group' as const;
+
+/**
+ * The ids of the rules the correlation refers to.
+ *
+ * Type: `string[]`. Stability: development. Group: `registry.kata.security`.
+ * @example ["0f6a3c2e-7d1b-4c8e-9a55-3b2f1e0d4c11"]
+ */
+export const ATTR_KATA_SECURITY_CORRELATION_RULES = 'kata.security.correlation.rules' as const;
+
+/**
+ * The time (RFC 3339, UTC) of the earliest record counted in the window that fired.
+ *
+ * Type: `string`. Stability: development. Group: `registry.kata.security`.
+ * @example 2025-11-20T06:00:01.000Z
+ */
+export const ATTR_KATA_SECURITY_CORRELATION_START_TIME = 'kata.security.correlation.start_time' as const;
+
+/**
+ * The correlation rule's window, as written in the rule.
+ *
+ * Type: `string`. Stability: development. Group: `registry.kata.security`.
+ * @example 1m
+ * @example 5m
+ * @example 1h
+ */
+export const ATTR_KATA_SECURITY_CORRELATION_TIMESPAN = 'kata.security.correlation.timespan' as const;
+
+/**
+ * The Sigma correlation type of the rule that emitted a `kata.security.correlation` event.
+ *
+ * Type: `enum (string)`. Stability: development. Group: `registry.kata.security`.
+ */
+export const ATTR_KATA_SECURITY_CORRELATION_TYPE = 'kata.security.correlation.type' as const;
+/** Enough events of the referenced rules in the window. */
+export const KATA_SECURITY_CORRELATION_TYPE_VALUE_EVENT_COUNT = 'event_count' as const;
+/** Enough distinct values of a field in the window. */
+export const KATA_SECURITY_CORRELATION_TYPE_VALUE_VALUE_COUNT = 'value_count' as const;
+/** Every referenced rule matched in the window, in any order. */
+export const KATA_SECURITY_CORRELATION_TYPE_VALUE_TEMPORAL = 'temporal' as const;
+/** Every referenced rule matched in the window, in the listed order. */
+export const KATA_SECURITY_CORRELATION_TYPE_VALUE_TEMPORAL_ORDERED = 'temporal_ordered' as const;
+/** Every value of `kata.security.correlation.type`, in registry order. */
+export const KATA_SECURITY_CORRELATION_TYPE_VALUES = Object.freeze([
+  KATA_SECURITY_CORRELATION_TYPE_VALUE_EVENT_COUNT,
+  KATA_SECURITY_CORRELATION_TYPE_VALUE_VALUE_COUNT,
+  KATA_SECURITY_CORRELATION_TYPE_VALUE_TEMPORAL,
+  KATA_SECURITY_CORRELATION_TYPE_VALUE_TEMPORAL_ORDERED,
+] as const);
+export type KataSecurityCorrelationTypeValue = (typeof KATA_SECURITY_CORRELATION_TYPE_VALUES)[number];
+
+/**
+ * The Sigma level of the most severe rule that matched the record.
+ *
+ * `informational` is enrichment only; `high` asks for a prompt review and `critical` for an
+ * immediate one (Sigma specification v2).
+ *
+ * Type: `enum (string)`. Stability: development. Group: `registry.kata.security`.
+ */
+export const ATTR_KATA_SECURITY_LEVEL = 'kata.security.level' as const;
+/** Enrichment, not an alert. */
+export const KATA_SECURITY_LEVEL_VALUE_INFORMATIONAL = 'informational' as const;
+/** Notable, rarely actionable alone. */
+export const KATA_SECURITY_LEVEL_VALUE_LOW = 'low' as const;
+/** Worth a review. */
+export const KATA_SECURITY_LEVEL_VALUE_MEDIUM = 'medium' as const;
+/** Review promptly. */
+export const KATA_SECURITY_LEVEL_VALUE_HIGH = 'high' as const;
+/** Act immediately. */
+export const KATA_SECURITY_LEVEL_VALUE_CRITICAL = 'critical' as const;
+/** Every value of `kata.security.level`, in registry order. */
+export const KATA_SECURITY_LEVEL_VALUES = Object.freeze([
+  KATA_SECURITY_LEVEL_VALUE_INFORMATIONAL,
+  KATA_SECURITY_LEVEL_VALUE_LOW,
+  KATA_SECURITY_LEVEL_VALUE_MEDIUM,
+  KATA_SECURITY_LEVEL_VALUE_HIGH,
+  KATA_SECURITY_LEVEL_VALUE_CRITICAL,
+] as const);
+export type KataSecurityLevelValue = (typeof KATA_SECURITY_LEVEL_VALUES)[number];
+
+/**
+ * The ids (UUIDs) of every Sigma rule that matched the record, in rule-pack order.
+ *
+ * All rules are evaluated; `security_rule.uuid` names only the most severe of these. Rules silenced
+ * by a configured exception are not listed.
+ *
+ * Type: `string[]`. Stability: development. Group: `registry.kata.security`.
+ * @example ["0f6a3c2e-7d1b-4c8e-9a55-3b2f1e0d4c11"]
+ */
+export const ATTR_KATA_SECURITY_RULE_IDS = 'kata.security.rule_ids' as const;
+
+/**
  * The emitter's own `source` field: the library or binary inside the component that logged the
  * record.
  *
@@ -632,6 +748,25 @@ export const EVENT_KATA_JOURNAL_RATE_LIMITED = 'kata.journal.rate_limited' as co
  * `exception.message`, `exception.stacktrace`, `kata.sandbox.id`.
  */
 export const EVENT_KATA_RUNTIME_PANIC = 'kata.runtime.panic' as const;
+
+/**
+ * A Sigma correlation rule fired: enough matches of the rules it refers to (or all of them, in
+ * order for temporal_ordered) fell in its window for one group-by key.
+ *
+ * Emitted by the `sigma` processor after the record that completed the window, with that record's
+ * time, resource and `kata.component`; its severity follows the rule's level and its body says what
+ * was counted. The group-by values are also set as attributes of their own. The group then starts
+ * over, so a long burst fires once per full window of matches.
+ *
+ * Stability: development. Group: `event.kata.security.correlation`. Attributes: `kata.component`,
+ * `security_rule.uuid`, `security_rule.name`, `security_rule.category`,
+ * `security_rule.ruleset.name`, `kata.security.level`, `kata.security.rule_ids`,
+ * `kata.security.correlation.type`, `kata.security.correlation.count`,
+ * `kata.security.correlation.timespan`, `kata.security.correlation.group`,
+ * `kata.security.correlation.rules`, `kata.security.correlation.start_time`,
+ * `kata.security.attack.techniques`.
+ */
+export const EVENT_KATA_SECURITY_CORRELATION = 'kata.security.correlation' as const;
 
 // ---- OpenTelemetry attributes reused (semantic conventions 1.44.0), sorted by id ----
 
@@ -927,6 +1062,15 @@ export const KATA_ATTRIBUTE_KEYS: readonly string[] = Object.freeze([
   ATTR_KATA_RELAY_SEVERITY_TEXT,
   ATTR_KATA_RELAY_TIME,
   ATTR_KATA_SANDBOX_ID,
+  ATTR_KATA_SECURITY_ATTACK_TECHNIQUES,
+  ATTR_KATA_SECURITY_CORRELATION_COUNT,
+  ATTR_KATA_SECURITY_CORRELATION_GROUP,
+  ATTR_KATA_SECURITY_CORRELATION_RULES,
+  ATTR_KATA_SECURITY_CORRELATION_START_TIME,
+  ATTR_KATA_SECURITY_CORRELATION_TIMESPAN,
+  ATTR_KATA_SECURITY_CORRELATION_TYPE,
+  ATTR_KATA_SECURITY_LEVEL,
+  ATTR_KATA_SECURITY_RULE_IDS,
   ATTR_KATA_SOURCE,
   ATTR_KATA_SUBSYSTEM,
   ATTR_KATA_SYSLOG_FACILITY,
@@ -980,6 +1124,7 @@ export const KATA_EVENT_NAMES: readonly string[] = Object.freeze([
   EVENT_KATA_GUEST_KERNEL_PANIC,
   EVENT_KATA_JOURNAL_RATE_LIMITED,
   EVENT_KATA_RUNTIME_PANIC,
+  EVENT_KATA_SECURITY_CORRELATION,
 ]);
 
 /** The value type of an attribute on the wire; enums are `string` (or `int` for numeric enums). */
@@ -1031,6 +1176,15 @@ export const ATTRIBUTE_VALUE_TYPES: Readonly<Record<string, AttributeValueType>>
   'kata.relay.severity_text': 'string',
   'kata.relay.time': 'string',
   'kata.sandbox.id': 'string',
+  'kata.security.attack.techniques': 'string[]',
+  'kata.security.correlation.count': 'int',
+  'kata.security.correlation.group': 'string[]',
+  'kata.security.correlation.rules': 'string[]',
+  'kata.security.correlation.start_time': 'string',
+  'kata.security.correlation.timespan': 'string',
+  'kata.security.correlation.type': 'string',
+  'kata.security.level': 'string',
+  'kata.security.rule_ids': 'string[]',
   'kata.source': 'string',
   'kata.subsystem': 'string',
   'kata.syslog.facility': 'int',

@@ -262,8 +262,15 @@ describe('OTLP/JSON output (kata-otel parse --output otlp-json)', function () {
       assert.equal(decoded.length, nd.length, file);
       // Grouping by resource may reorder records across resources inside a request; line
       // numbers restore the input order.
-      const key = (a: Record<string, unknown>): number => a['kata.log.line_number'] as number;
-      decoded.sort((a, b) => key(a.attributes) - key(b.attributes));
+      // A Sigma correlation event has no line of its own: it follows the record that completed it.
+      const keys = new Map<unknown, number>();
+      let last = 0;
+      for (const d of decoded) {
+        const n = d.attributes['kata.log.line_number'];
+        last = typeof n === 'number' ? n : last + 0.5;
+        keys.set(d, last);
+      }
+      decoded.sort((a, b) => keys.get(a)! - keys.get(b)!);
       nd.forEach((n, i) => {
         const d = decoded[i]!;
         assert.equal(d.timeUnixNano, n.timeUnixNano);

@@ -99,7 +99,7 @@ describe('semconv checker', () => {
     console.error = (s: string) => logs.push(s);
     try {
       assert.equal(checkMain([REAL_MODEL]), 0);
-      assert.match(logs.join('\n'), /^semconv check OK: 34 kata attributes in \d+ registry groups, 3 events/);
+      assert.match(logs.join('\n'), /^semconv check OK: 43 kata attributes in \d+ registry groups, 4 events/);
       logs.length = 0;
       assert.equal(checkMain([writeRegistry(registryFile(attr('kata.sandbox.id') + attr('kata.Sandbox.id')))]), 1);
     } finally {

@@ -5,8 +5,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AttributeValue, Attributes } from '../../pdata/log-record';
+import type { AttributeValue, Attributes, LogRecord } from '../../pdata/log-record';
 import type { OtlpJsonAnyValue, OtlpJsonExportLogsServiceRequest, OtlpJsonKeyValue } from '../../pdata/otlp/json-encoding';
+import { SigmaEngine } from '../../processors/sigma/engine';
+import { rulePaths } from '../../processors/sigma/load-config';
+import { loadPackOrThrow } from '../../processors/sigma/pack';
 import { parseText } from '../../receiver/kata/parse-text';
 import type { CliResult } from '../cli/run-cli';
 import { BIN, collect, EXAMPLE, ROOT } from '../cli/run-cli';
@@ -113,10 +116,26 @@ function readOutput(path: string): { records: FlatRecord[]; scopes: Set<string> 
   return { records, scopes };
 }
 
-/** The output holds exactly the records `parse` makes of the example, with log.file.path. */
+const isCorrelation = (a: Attributes): boolean => a['kata.security.correlation.type'] !== undefined;
+
+/**
+ * What the bundled pipeline makes of the example: the records `parse` makes, with
+ * log.file.path, tagged by the bundled Sigma pack, and the correlation events it adds.
+ */
+function expectedExample(): { records: LogRecord[]; correlations: number } {
+  const parsed = parseText(readFileSync(EXAMPLE, 'utf8'));
+  for (const r of parsed) r.attributes['log.file.path'] = EXAMPLE;
+  const out = new SigmaEngine(loadPackOrThrow(rulePaths({ bundled: true, paths: [] }))).process(parsed);
+  return { records: parsed, correlations: out.length - parsed.length };
+}
+
+/** The output holds exactly the records `parse` makes of the example, with log.file.path, tagged. */
 function checkEveryExampleRecord(output: string): number {
-  const expected = parseText(readFileSync(EXAMPLE, 'utf8'));
-  const { records, scopes } = readOutput(output);
+  const { records: expected, correlations } = expectedExample();
+  const all = readOutput(output);
+  const scopes = all.scopes;
+  const records = all.records.filter((r) => !isCorrelation(r.attributes));
+  assert.equal(all.records.length - records.length, correlations, 'correlation events');
   assert.equal(records.length, expected.length);
   assert.deepEqual([...scopes], [`kata-otel@${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}`]);
   // Exporters group a batch by resource, so match records by their first line.
@@ -132,17 +151,17 @@ function checkEveryExampleRecord(output: string): number {
     assert.equal(got.severityText, e.severityText);
     assert.equal(typeof got.attributes['kata.component'], 'string');
     assert.equal(typeof got.attributes['kata.log.format'], 'string');
-    assert.deepEqual(got.attributes, { ...e.attributes, 'log.file.path': EXAMPLE }, `line ${String(line)}`);
+    assert.deepEqual(got.attributes, e.attributes, `line ${String(line)}`);
     assert.deepEqual(got.resource, { ...e.resource });
   }
-  return records.length;
+  return all.records.length;
 }
 
 describe('kata-otel validate', () => {
   it('exits 0 and summarises a valid config', async () => {
     const r = await run(['validate', '--config', DEFAULT_CONFIG]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'config OK: 1 pipeline, 1 receiver, 1 processor, 1 exporter, 0 extensions\n');
+    assert.equal(r.stdout, 'config OK: 1 pipeline, 1 receiver, 2 processors, 1 exporter, 0 extensions\n');
     assert.equal(r.stderr, '');
   });
 
@@ -216,13 +235,14 @@ describe('kata-otel run', () => {
       assert.deepEqual(await get(address, '/readyz'), { status: 200, body: 'ready\n' });
       const metrics = await get(address, '/metrics');
       assert.equal(metrics.status, 200);
-      const n = parseText(readFileSync(EXAMPLE, 'utf8')).length;
+      const { records: parsed, correlations } = expectedExample();
+      const n = parsed.length;
       assert.match(metrics.body, new RegExp(`^kata_otel_records_received_total\\{kind="receiver",component="static_file"\\} ${n}$`, 'm'));
       assert.match(metrics.body, new RegExp(`^kata_otel_records_parsed_total\\{kind="processor",component="kata_parser"\\} ${n}$`, 'm'));
-      assert.match(metrics.body, new RegExp(`^kata_otel_records_exported_total\\{kind="exporter",component="file"\\} ${n}$`, 'm'));
+      assert.match(metrics.body, new RegExp(`^kata_otel_records_exported_total\\{kind="exporter",component="file"\\} ${n + correlations}$`, 'm'));
       assert.match(metrics.body, /^kata_otel_export_latency_seconds_count\{kind="exporter",component="file"\} 1$/m);
       // The file was synced before the pipeline accepted the batch: it is complete now.
-      assert.equal(checkEveryExampleRecord(output), n);
+      assert.equal(checkEveryExampleRecord(output), n + correlations);
     } finally {
       child.kill('SIGTERM');
     }

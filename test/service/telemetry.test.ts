@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { KataOtelError, PermanentError } from '../../component/errors';
 import { JsonLogger } from '../../service/telemetry/logger';
-import { componentMetrics, METRICS } from '../../service/telemetry/metrics';
+import { componentMetrics, METRICS, SECURITY_METRICS } from '../../service/telemetry/metrics';
 import { parseListenAddress, TelemetryServer } from '../../service/telemetry/server';
 import { ServiceTelemetry } from '../../service/telemetry/telemetry';
 import { LogCapture } from './helpers';
@@ -88,9 +88,10 @@ describe('telemetry: metrics', () => {
   });
 
   it('defines every catalogue name once, in Prometheus style', () => {
-    const names = Object.values(METRICS).map((d) => d.name);
+    const defs = [...Object.values(METRICS), ...Object.values(SECURITY_METRICS)];
+    const names = defs.map((d) => d.name);
     assert.equal(new Set(names).size, names.length);
-    for (const d of Object.values(METRICS)) {
+    for (const d of defs) {
       assert.match(d.name, /^[a-z][a-z0-9_]*$/);
       assert.equal(d.name.endsWith('_total'), d.type === 'counter', d.name);
     }
