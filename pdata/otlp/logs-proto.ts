@@ -148,21 +148,22 @@ function writeFixed32At(at: number, v: number): void {
   buf[at + 3] = v >>> 24;
 }
 
-let lastTime = '';
-let lastLo = 0;
-let lastHi = 0;
+/** The last time converted, per field (records of one read share their observed time). */
+const lastTime = ['', ''];
+const lastLo = [0, 0];
+const lastHi = [0, 0];
 
 /**
  * fixed64 from a decimal string (a time in ns). Throws on a string that is not an integer.
  * The string is split into the digits above the last nine and the last nine, each exact
  * in a double, and their sum is carried into two 32-bit halves without a 64-bit type.
- * Records of one read share their observed time, so the last one is remembered.
+ * `slot` picks the remembered last value (0 event time, 1 observed time).
  */
-function writeFixed64Decimal(s: string): void {
+function writeFixed64Decimal(s: string, slot: number): void {
   ensure(8);
-  if (s === lastTime) {
-    writeFixed32At(pos, lastLo);
-    writeFixed32At(pos + 4, lastHi);
+  if (s === lastTime[slot]) {
+    writeFixed32At(pos, lastLo[slot]!);
+    writeFixed32At(pos + 4, lastHi[slot]!);
     pos += 8;
     return;
   }
@@ -200,9 +201,9 @@ function writeFixed64Decimal(s: string): void {
         carry = 1;
       }
       const hi = ((a - aLo) / TWO_32 + bH + carry) % TWO_32;
-      lastTime = s;
-      lastLo = lo;
-      lastHi = hi;
+      lastTime[slot] = s;
+      lastLo[slot] = lo;
+      lastHi[slot] = hi;
       writeFixed32At(pos, lo);
       writeFixed32At(pos + 4, hi);
       pos += 8;
@@ -373,15 +374,49 @@ function keyBytes(key: string): Uint8Array | undefined {
   return b;
 }
 
+/**
+ * The common attribute, a short string under a cached key, in one pass: every length but
+ * the KeyValue's is known to fit one byte (value < 40 UTF-16 units, so < 120 bytes), and
+ * the KeyValue's (key < 64 bytes) fits two.
+ */
+function writeShortStringAttribute(tag: number, kb: Uint8Array, value: string): void {
+  ensure(kb.length + 3 * value.length + 8);
+  const start = pos;
+  buf[start] = tag;
+  let at = start + 2;
+  for (let i = 0; i < kb.length; i++) buf[at++] = kb[i]!;
+  buf[at] = T_KV_VALUE;
+  const avLenAt = at + 1;
+  buf[at + 2] = T_AV_STRING;
+  const strAt = at + 4;
+  const stop = putUtf8Short(value, strAt);
+  buf[at + 3] = stop - strAt;
+  buf[avLenAt] = stop - strAt + 2;
+  const kvLen = stop - start - 2;
+  if (kvLen < 0x80) {
+    buf[start + 1] = kvLen;
+    pos = stop;
+  } else {
+    buf.copyWithin(start + 3, start + 2, stop);
+    buf[start + 1] = (kvLen & 0x7f) | 0x80;
+    buf[start + 2] = kvLen >>> 7;
+    pos = stop + 1;
+  }
+}
+
 /** Each attribute as a KeyValue field with tag `tag`, in the object's key order; undefined values are left out. */
 function writeAttributes(tag: number, attrs: Readonly<Attributes>): void {
   for (const key in attrs) {
     const value = attrs[key];
     if (value === undefined) continue;
+    const kb = keyBytes(key);
+    if (typeof value === 'string' && value.length < SHORT_STRING && kb !== undefined && kb.length < 64) {
+      writeShortStringAttribute(tag, kb, value);
+      continue;
+    }
     ensure(1);
     buf[pos++] = tag;
     const kv = begin(1);
-    const kb = keyBytes(key);
     if (kb !== undefined) {
       writeBytes(kb);
     } else if (key !== '') {
@@ -436,7 +471,7 @@ function writeLogRecord(r: LogRecord): void {
   if (t !== '0' && t !== '') {
     ensure(1);
     buf[pos++] = T_LR_TIME;
-    writeFixed64Decimal(t);
+    writeFixed64Decimal(t, 0);
   }
   const sev = r.severityNumber;
   if (sev !== 0) {
@@ -468,7 +503,7 @@ function writeLogRecord(r: LogRecord): void {
   if (o !== '0' && o !== '') {
     ensure(1);
     buf[pos++] = T_LR_OBSERVED_TIME;
-    writeFixed64Decimal(o);
+    writeFixed64Decimal(o, 1);
   }
   if (r.eventName !== '') {
     ensure(1);
