@@ -556,6 +556,45 @@ function varintBytes(n: number): Buffer {
   return Buffer.from(out);
 }
 
+// ---- output buffers ---------------------------------------------------------------------
+// A batch's request (~350 KiB for 512 records) lives only until the queue has copied it
+// into SQLite. Allocating a fresh one each time costs page faults on new memory and, as
+// external memory, pushes V8 into extra full collections; so big outputs come from slabs
+// that the exporter hands back (releasePayload) once the queue is done with them.
+
+/** Outputs below this come from Buffer's pool as usual; slabs are for batch-sized ones. */
+const SLAB_MIN_PAYLOAD = 64 * 1024;
+const FREE_SLABS_MAX = 4;
+const slabBuffers = new WeakSet<ArrayBufferLike>();
+const freeSlabs: Buffer[] = [];
+
+function outputBuffer(n: number): Buffer {
+  if (n < SLAB_MIN_PAYLOAD) return Buffer.allocUnsafe(n);
+  for (let i = freeSlabs.length - 1; i >= 0; i--) {
+    const slab = freeSlabs[i]!;
+    if (slab.length >= n) {
+      freeSlabs.splice(i, 1);
+      return slab.subarray(0, n);
+    }
+  }
+  // Room for batches a little larger than this one, so a slab is rarely too small.
+  const slab = Buffer.allocUnsafeSlow(Math.ceil((n * 1.25) / 65536) * 65536);
+  slabBuffers.add(slab.buffer);
+  return slab.subarray(0, n);
+}
+
+/**
+ * Gives back a buffer `encode` returned, once nothing references it any more (the queue
+ * committed a copy). Only for callers that know that: the buffer is written over by a
+ * later batch. Buffers not from a slab, or given back twice, are ignored.
+ */
+export function releasePayload(payload: Uint8Array): void {
+  const ab = payload.buffer;
+  if (!slabBuffers.has(ab) || freeSlabs.length >= FREE_SLABS_MAX) return;
+  for (const s of freeSlabs) if (s.buffer === ab) return;
+  freeSlabs.push(Buffer.from(ab, 0, ab.byteLength));
+}
+
 /**
  * Encodes batches of records with one scope. Records are grouped into one ResourceLogs per
  * resource object (by identity, in order of first appearance) holding one ScopeLogs; record
@@ -594,7 +633,7 @@ export class OtlpLogsEncoder {
         }
         for (const [res, idx] of groups) this.writeResourceLogs(res, records, idx);
       }
-      const out = Buffer.allocUnsafe(pos);
+      const out = outputBuffer(pos);
       buf.copy(out, 0, 0, pos);
       return out;
     } finally {

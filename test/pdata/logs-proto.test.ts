@@ -9,7 +9,7 @@ import { encodeLogsRequest, encodeLogsRequestProtobufjs, SCOPE_NAME, SCOPE_VERSI
 import { generateCorpus } from '../../bench/corpus';
 import type { AttributeValue, Attributes, LogRecord } from '../../pdata/log-record';
 import { decodeExportLogsRequest } from '../../pdata/otlp/codec';
-import { OtlpLogsEncoder } from '../../pdata/otlp/logs-proto';
+import { OtlpLogsEncoder, releasePayload } from '../../pdata/otlp/logs-proto';
 import { StreamParser } from '../../receiver/kata/stream-parser';
 
 const UINT64 = 2n ** 64n;
@@ -203,6 +203,28 @@ describe('OTLP logs encoder (direct)', () => {
     assert.deepEqual(first, copy);
     assert.deepEqual(first, reference([big, big]));
     assert.equal(enc.encode([]).length, 0);
+  });
+
+  it('reuses the memory of a batch-sized output only once it is given back, and once', () => {
+    const enc = new OtlpLogsEncoder({ name: SCOPE_NAME, version: SCOPE_VERSION });
+    const rec = (body: string): LogRecord => ({
+      timeUnixNano: '5', observedTimeUnixNano: '6', severityNumber: 9, severityText: 'info', body,
+      eventName: '', traceId: '', spanId: '', attributes: {}, resource: resourcePool[1]!,
+    });
+    const a = enc.encode([rec('a'.repeat(100_000))]);
+    const b = enc.encode([rec('b'.repeat(100_000))]);
+    assert.notEqual(a.buffer, b.buffer, 'not given back: not reused');
+    releasePayload(a);
+    releasePayload(a);
+    const c = enc.encode([rec('c'.repeat(90_000))]);
+    const d = enc.encode([rec('d'.repeat(90_000))]);
+    assert.equal(c.buffer, a.buffer, 'given back: reused');
+    assert.notEqual(d.buffer, a.buffer, 'given back twice, handed out once');
+    assert.deepEqual(c, reference([rec('c'.repeat(90_000))]));
+    assert.ok(b.subarray(0, 1000).includes('b'.charCodeAt(0)));
+    const small = enc.encode([rec('s')]);
+    releasePayload(small);
+    assert.deepEqual(small, reference([rec('s')]));
   });
 
   it('refuses a value with no OTLP form, as the protobufjs route does', () => {
