@@ -28,6 +28,7 @@
  *   --memory-mb N      size of the memory-phase file in MiB (default 1024)
  *   --budget-s N       wall-clock budget; the memory phase shrinks to fit (default 215)
  *   --json FILE        where to write the JSON report
+ *   --no-e2e, --e2e "FLAGS"  skip, or pass flags to, the end-to-end part (bench/e2e/hook.ts)
  *
  * CPU profile of the parse phase:
  *   node --cpu-prof --cpu-prof-dir=bench/out/prof dist/bench/run.js --only parse --runs 1 --no-warmup
@@ -44,6 +45,7 @@ import { StreamParser } from '../receiver/kata/stream-parser';
 import type { CorpusSummary } from './corpus';
 import { DEFAULT_SEED, DEFAULT_START_MILLIS, formatMix } from './corpus';
 import { formatTagging, taggingPhase } from './tagging';
+import { planEndToEnd, runEndToEnd } from './e2e/hook';
 
 const OUT_DIR = path.join('bench', 'out');
 const MiB = 1024 * 1024;
@@ -521,7 +523,8 @@ function log(s: string): void {
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  const e2e = planEndToEnd(process.argv.slice(2));
+  const args = parseArgs(e2e.rest);
   const startedAt = new Date().toISOString();
   fs.mkdirSync(OUT_DIR, { recursive: true });
   if (gc === undefined) log('note: global.gc is not exposed (run with node --expose-gc); RSS samples are taken without a forced GC');
@@ -653,7 +656,8 @@ async function main(): Promise<number> {
   console.log(out.join('\n'));
 
   const failed = checks.some((c) => c.status === 'FAIL');
-  return args.enforce && failed ? 1 : 0;
+  const e2eCode = runEndToEnd(e2e);
+  return args.enforce && failed ? 1 : e2eCode;
 }
 
 main().then(

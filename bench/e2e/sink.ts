@@ -37,7 +37,9 @@ export interface SinkStats {
   type: 'stats';
   records: number;
   requests: number;
+  /** Protobuf bytes after decompression, and gRPC message bytes as received. */
   bytes: number;
+  wireBytes: number;
   /** hrtime (ns, decimal) of the first and last request since the last reset; '0' if none. */
   firstNs: string;
   lastNs: string;
@@ -130,7 +132,7 @@ function main(): void {
   let seenProbes = new Set<string>();
 
   function fresh(): Omit<SinkStats, 'type' | 'cpuUserUs' | 'cpuSystemUs'> {
-    return { records: 0, requests: 0, bytes: 0, firstNs: '0', lastNs: '0', probes: [], ends: {}, verified: 0, mismatches: 0 };
+    return { records: 0, requests: 0, bytes: 0, wireBytes: 0, firstNs: '0', lastNs: '0', probes: [], ends: {}, verified: 0, mismatches: 0 };
   }
 
   function answer(stream: http2.ServerHttp2Stream, status: number, message: string): void {
@@ -166,6 +168,7 @@ function main(): void {
     stats.records += n;
     stats.requests++;
     stats.bytes += buf.length;
+    stats.wireBytes += len;
     if (stats.firstNs === '0') stats.firstNs = now;
     stats.lastNs = now;
     for (const b of marked) {

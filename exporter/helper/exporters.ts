@@ -9,6 +9,7 @@ import type { LogsConsumer, TracesConsumer, TracesRequest } from '../../consumer
 import type { LogRecord } from '../../pdata/log-record';
 import type { ExportTraceServiceRequest } from '../../pdata/otlp/codec';
 import { encodeExportTraceRequest } from '../../pdata/otlp/codec';
+import { releasePayload } from '../../pdata/otlp/logs-proto';
 import { encodeLogsRequest } from './logs-encoding';
 import type { QueuedExporter } from './queued-exporter';
 
@@ -31,7 +32,13 @@ export class LogsExporter implements Component, LogsConsumer {
     } catch (err) {
       throw new PermanentError('KO_ERR_ENCODE', `cannot encode the batch as OTLP: ${(err as Error).message}`, { cause: err });
     }
-    await this.core.submit(payload, records.length);
+    try {
+      await this.core.submit(payload, records.length);
+    } finally {
+      // The queue keeps a copy (in SQLite) and no reference once submit settles; without a
+      // queue the transport may still be writing the bytes, so they are not reused then.
+      if (this.core.copiesPayload) releasePayload(payload);
+    }
   }
 }
 

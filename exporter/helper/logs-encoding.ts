@@ -1,18 +1,19 @@
 /**
  * LogRecord[] → binary OTLP ExportLogsServiceRequest, the form queued on disk and sent.
  *
- * Builds protobufjs's object form directly and calls the generated encoder, skipping
- * `fromObject` (the object is already in the encoder's shape: 64-bit integers as decimal
- * strings or safe numbers, ids as Buffers). About 500k records/s on one core, 2× the
- * JSON → fromObject route. Grouping follows json-encoding.ts: one ResourceLogs per
- * resource (by identity, in order of first appearance), one ScopeLogs `kata-otel`, record
- * order kept.
+ * `encodeLogsRequest` writes the bytes directly (pdata/otlp/logs-proto.ts), about twice
+ * as fast as protobufjs and with a fraction of the garbage. `buildLogsRequest` builds the
+ * protobufjs object form of the same request; it defines what the direct encoder must
+ * produce (the property tests compare the two byte for byte). Grouping follows
+ * json-encoding.ts: one ResourceLogs per resource (by identity, in order of first
+ * appearance), one ScopeLogs `kata-otel`, record order kept.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AttributeValue, Attributes, LogRecord } from '../../pdata/log-record';
 import type { PbAnyValue, PbKeyValue, PbLogRecord, PbResourceLogs } from '../../pdata/otlp/codec';
 import { ExportLogsServiceRequestType } from '../../pdata/otlp/codec';
+import { OtlpLogsEncoder } from '../../pdata/otlp/logs-proto';
 
 export const SCOPE_NAME = 'kata-otel';
 
@@ -106,6 +107,14 @@ export function buildLogsRequest(records: readonly LogRecord[]): { resourceLogs:
   return { resourceLogs };
 }
 
-export function encodeLogsRequest(records: readonly LogRecord[]): Uint8Array {
+/** The reference encoding through protobufjs (tests, and comparisons in benchmarks). */
+export function encodeLogsRequestProtobufjs(records: readonly LogRecord[]): Uint8Array {
   return ExportLogsServiceRequestType.encode(buildLogsRequest(records)).finish();
+}
+
+let encoder: OtlpLogsEncoder | undefined;
+
+export function encodeLogsRequest(records: readonly LogRecord[]): Buffer {
+  encoder ??= new OtlpLogsEncoder({ name: SCOPE_NAME, version: SCOPE_VERSION });
+  return encoder.encode(records);
 }

@@ -101,6 +101,11 @@ export class QueuedExporter implements Component {
     });
   }
 
+  /** Whether submit is done with the payload once it settles (the queue stored a copy). */
+  get copiesPayload(): boolean {
+    return this.queue !== undefined;
+  }
+
   /** Accepts one encoded request: durably queued when this resolves (or delivered, without a queue). */
   async submit(payload: Uint8Array, items: number): Promise<void> {
     if (!this.started || this.shutdownPromise !== undefined || this.sender === undefined) {

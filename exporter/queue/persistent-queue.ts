@@ -4,9 +4,11 @@
  *
  * - `enqueue` resolves only after the batch is committed and fsynced, so a receiver that
  *   acknowledges its source after consumeLogs resolves never loses a record to a crash.
- *   Enqueues arriving in the same event-loop turn share one transaction (group commit).
+ *   Enqueues arriving in the same event-loop turn share one transaction (group commit),
+ *   whose fsync runs in libuv's pool (see flush).
  * - Rows are read oldest first and deleted only after the exporter is done with them
- *   (delivered, or dropped on purpose): at-least-once, in order.
+ *   (delivered, or dropped on purpose): at-least-once, in order. Deletes are not fsynced
+ *   on their own (see remove).
  * - The bound is on payload bytes. When full, an enqueue waits (FIFO, so order holds) up to
  *   `blockTimeoutMs` for room, then fails with a RetryableError `KO_ERR_QUEUE_FULL`; with
  *   `whenFull: 'drop_newest'` the batch is dropped at once and reported through `onDrop`.
@@ -15,11 +17,12 @@
  *   (auto_vacuum=INCREMENTAL) once a backlog has drained.
  *
  * The DB calls are synchronous and run on the main thread: each is one small statement or
- * one transaction per event-loop turn (about 0.1 ms plus the fsync), and the API is
- * promise-based so the work can move to a worker thread without changing callers.
+ * one transaction per event-loop turn (about 0.1–1 ms; the commit's fsync runs in libuv's
+ * pool), and the API is promise-based so the work can move to a worker thread without
+ * changing callers.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, renameSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, fsync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KataOtelError, PermanentError, RetryableError } from '../../component/errors';
 import type { Logger } from '../../component/telemetry';
@@ -38,6 +41,8 @@ export interface PersistentQueueOptions {
   onDrop?(records: number): void;
   /** WAL truncation period; default 30 s. */
   checkpointIntervalMs?: number;
+  /** Sync commits in libuv's pool rather than on the event loop (see flush); default true. */
+  syncOffLoop?: boolean;
 }
 
 export interface QueuedBatch {
@@ -75,6 +80,8 @@ export class PersistentQueue {
   private readonly insert: Database.Statement;
   private readonly head: Database.Statement;
   private readonly deleteRange: Database.Statement;
+  private readonly syncNormal: Database.Statement;
+  private readonly syncFull: Database.Statement;
   private readonly insertMany: (batch: Pending[]) => void;
   private records = 0;
   private bytes = 0;
@@ -86,6 +93,9 @@ export class PersistentQueue {
   private readonly checkpointTimer: NodeJS.Timeout;
   private closed = false;
   private vacuuming = false;
+  /** A descriptor of the WAL file, for syncing commits off the event loop (see flush). */
+  private walFd: number | undefined;
+  private syncing = 0;
 
   private constructor(
     private readonly opts: PersistentQueueOptions,
@@ -95,6 +105,8 @@ export class PersistentQueue {
     this.insert = db.prepare('INSERT INTO batches (items, bytes, enqueued_ms, payload) VALUES (?, ?, ?, ?)');
     this.head = db.prepare('SELECT seq, items, bytes, enqueued_ms AS enqueuedMs, payload FROM batches ORDER BY seq LIMIT ?');
     this.deleteRange = db.prepare('DELETE FROM batches WHERE seq >= ? AND seq <= ?');
+    this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
+    this.syncFull = db.prepare('PRAGMA synchronous = FULL');
     this.insertMany = db.transaction((batch: Pending[]) => {
       const now = Date.now();
       for (const p of batch) this.insert.run(p.items, p.payload.length, now, p.payload);
@@ -210,7 +222,16 @@ export class PersistentQueue {
   /** Deletes batches taken from the head (delivered or dropped), oldest first. */
   remove(batches: readonly QueuedBatch[]): void {
     if (batches.length === 0 || this.closed) return;
-    this.deleteRange.run(batches[0]!.seq, batches[batches.length - 1]!.seq);
+    // Without its own fsync: a delete lost to a power failure brings delivered batches back,
+    // to be sent again (at-least-once allows that), and the next commit's fsync of the WAL
+    // covers it anyway. A process crash loses nothing (the WAL write reached the OS). The
+    // fsync cost the event loop ~3 ms per request and half of the queue's CPU time.
+    this.syncNormal.run();
+    try {
+      this.deleteRange.run(batches[0]!.seq, batches[batches.length - 1]!.seq);
+    } finally {
+      this.syncFull.run();
+    }
     for (const b of batches) {
       this.records -= b.items;
       this.bytes -= b.bytes;
@@ -231,7 +252,7 @@ export class PersistentQueue {
    */
   close(): void {
     if (this.closed) return;
-    this.flush();
+    this.flush(true);
     this.closed = true;
     clearInterval(this.checkpointTimer);
     for (const w of this.waiters.splice(0)) {
@@ -245,6 +266,7 @@ export class PersistentQueue {
       this.opts.logger.warn('exporter queue: WAL checkpoint at close failed', { path: this.opts.path, error: (err as Error).message });
     }
     this.db.close();
+    if (this.syncing === 0) this.closeWal();
   }
 
   // ---- internals ----------------------------------------------------------------------
@@ -270,14 +292,33 @@ export class PersistentQueue {
     }
   }
 
-  private flush(): void {
+  /**
+   * Commits the pending batches in one transaction. Their promises resolve once the commit
+   * is on disk: with the WAL file open here, the commit is made without SQLite's fsync
+   * (synchronous=NORMAL) and the WAL is then fsynced in libuv's pool, which is the same
+   * sync SQLite's FULL mode makes at commit, minus the ~2–5 ms it blocks the event loop.
+   * The rows are visible (and may be sent) before that; a crash before the sync loses no
+   * acknowledged record, at worst a source sends again what was delivered (at-least-once).
+   * `now` commits the ordinary way (at close).
+   */
+  private flush(now = false): void {
     this.flushScheduled = false;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
+    const walFd = now ? undefined : this.walFd;
     try {
-      this.insertMany(batch);
+      if (walFd === undefined) {
+        this.insertMany(batch);
+      } else {
+        this.syncNormal.run();
+        try {
+          this.insertMany(batch);
+        } finally {
+          this.syncFull.run();
+        }
+      }
     } catch (err) {
       const e = new RetryableError('KO_ERR_QUEUE_WRITE', `could not commit to the exporter queue: ${(err as Error).message}`, 1000, { cause: err });
       this.opts.logger.error('exporter queue write failed; the batches were refused and stay with their sources', {
@@ -290,10 +331,49 @@ export class PersistentQueue {
     for (const p of batch) {
       this.records += p.items;
       this.bytes += p.payload.length;
-      p.resolve();
     }
     this.reportDepth();
     for (const wake of this.dataWaiters.splice(0)) wake();
+    if (walFd === undefined) {
+      for (const p of batch) p.resolve();
+      // After the first commit: SQLite created the WAL and synced its directory entry.
+      this.openWal();
+      return;
+    }
+    this.syncing++;
+    fsync(walFd, (err) => {
+      this.syncing--;
+      if (err === null) {
+        for (const p of batch) p.resolve();
+      } else {
+        // The rows stay queued and are delivered; the sources send them again (duplicates, not loss).
+        this.opts.logger.error('exporter queue sync failed; the batches were refused and stay with their sources', {
+          path: this.opts.path, batches: batch.length, error: err.message,
+        });
+        const e = new RetryableError('KO_ERR_QUEUE_WRITE', `could not sync the exporter queue: ${err.message}`, 1000, { cause: err });
+        for (const p of batch) p.reject(e);
+      }
+      if (this.closed && this.syncing === 0) this.closeWal();
+    });
+  }
+
+  private openWal(): void {
+    if (this.walFd !== undefined || this.closed || this.opts.syncOffLoop === false) return;
+    try {
+      this.walFd = openSync(`${this.opts.path}-wal`, 'r');
+    } catch {
+      // No WAL file where expected: keep committing with SQLite's own fsync.
+    }
+  }
+
+  private closeWal(): void {
+    if (this.walFd === undefined) return;
+    try {
+      closeSync(this.walFd);
+    } catch {
+      // nothing left to do with it
+    }
+    this.walFd = undefined;
   }
 
   private admitWaiters(): void {

@@ -165,3 +165,54 @@ describe('exporter queue: PersistentQueue', function () {
     assert.ok(maxMs < 120, `the event loop was never blocked for long (longest ${maxMs.toFixed(0)} ms)`);
   });
 });
+
+describe('exporter queue: the commit sync off the event loop', function () {
+  this.timeout(20_000);
+
+  it('resolves an enqueue only once its WAL sync is done, and that sync runs in libuv\'s pool', async () => {
+    // The queue calls fs.fsync through the module object, so the test can hold the sync back.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as { fsync: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void };
+    const path = join(tempDir('queue'), 'q.sqlite');
+    const q = PersistentQueue.open(options(path));
+    await q.enqueue(payload(1), 1); // the first commit creates the WAL the ordinary way
+    const realFsync = fs.fsync;
+    const held: Array<() => void> = [];
+    fs.fsync = (fd, cb) => void held.push(() => realFsync(fd, cb));
+    let resolved = false;
+    try {
+      const p = q.enqueue(payload(2), 2).then(() => (resolved = true));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(held.length, 1, 'one sync for the commit');
+      assert.equal(resolved, false, 'not acknowledged before the sync');
+      assert.equal(q.depth.records, 3, 'committed and visible to the sender meanwhile');
+      held[0]!();
+      await p;
+      assert.equal(resolved, true);
+    } finally {
+      fs.fsync = realFsync;
+    }
+    assert.equal(q.storageSettings().synchronous, 2, 'FULL outside the commit');
+    q.close();
+    const r = PersistentQueue.open(options(path));
+    assert.deepEqual(r.depth, { records: 3, bytes: 200 });
+    r.close();
+  });
+
+  it('refuses the batches (retryably) when the sync fails; their rows stay queued', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as { fsync: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void };
+    const path = join(tempDir('queue'), 'q.sqlite');
+    const q = PersistentQueue.open(options(path));
+    await q.enqueue(payload(1), 1);
+    const realFsync = fs.fsync;
+    fs.fsync = (_fd, cb) => void setImmediate(() => cb(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })));
+    try {
+      await assert.rejects(q.enqueue(payload(2), 1), (err: Error & { code?: string }) => err instanceof RetryableError && err.code === 'KO_ERR_QUEUE_WRITE');
+    } finally {
+      fs.fsync = realFsync;
+    }
+    assert.equal(q.depth.records, 2);
+    q.close();
+  });
+});
