@@ -147,13 +147,13 @@ const JOURNAL_FIELDS: readonly { field: string; attribute: string }[] = [
 const GAPS: readonly { title: string; text: string }[] = [
   { title: 'Multi-line records', text: 'file_log reads one record per line here. Go panics with their goroutine dumps, Rust backtraces, `Caused by:` chains, pretty-printed JSON and `kubectl describe` tables arrive as one record per physical line, unparsed. file_log\'s `multiline` setting takes a single `line_start_pattern` per receiver, which cannot tell a new logfmt record from a new JSON record from a continuation in a mixed Kata file, and `recombine` cannot look at more than one format at a time. kata-otel joins them per stream and emits `kata.runtime.panic` events; the fallback emits no event at all.' },
   { title: 'Escapes', text: 'logrus quotes values with Go `%q`. The fallback undoes `\\"` and `\\\\` (enough to decode the agent JSON relayed in `vmconsole`), but leaves `\\n`, `\\t`, `\\x1b`, `\\u00a0` and the like as written. key_value_parser keeps a quoted value together across escaped quotes, but does not unescape it.' },
-  { title: 'Nested relays', text: 'One level is decoded: agent JSON or a printk line in the Go shim\'s `vmconsole`, agent JSON in a runtime-rs record\'s `msg`, and the agent logfmt a 1.x kata-proxy record carries in `msg`. A second level (an OCI hook\'s logfmt inside `error`, JSON inside JSON inside a journal entry, a Go record nested in containerd\'s `error`) stays as text. Console lines that are neither JSON nor printk (systemd status lines, cloud-hypervisor, env_logger of guest components, glued lines) are kept as the body with component `guest`, without their own format.' },
-  { title: 'Formats not parsed', text: 'logrus TTY layout, env_logger, cloud-hypervisor, Firecracker, virtiofsd, QEMU stderr, nydusd, klog, Go `log`, CRI-O\'s space-separated time, runtime-rs `vm console: "..."` with Rust escapes, runtime-rs 3.20 plain journald text, Talos and Fluentd wrappers, CI console prefixes, journal banners and `Suppressed N messages` notices: these records keep their text as the body with `kata.component` and `kata.log.format` set to `unknown`.' },
+  { title: 'Nested relays', text: 'One level is decoded: agent JSON or a printk line in the Go shim\'s `vmconsole`, agent JSON in a runtime-rs record\'s `msg`, and the agent logfmt or console line a 1.x kata-proxy record carries in `msg`. A second level (an OCI hook\'s logfmt inside `error`, JSON inside JSON inside a journal entry, a Go record nested in containerd\'s `error`) stays as text. Console lines that are neither JSON nor printk (systemd status lines, cloud-hypervisor, env_logger of guest components, glued lines) are kept as the body with component `guest`, without their own format.' },
+  { title: 'Formats not parsed', text: 'logrus TTY layout, env_logger, cloud-hypervisor, Firecracker, virtiofsd, QEMU stderr, nydusd, klog, Go `log`, CRI-O\'s space-separated time, runtime-rs `vm console: "..."` with Rust escapes, runtime-rs 3.20 plain journald text, Talos and Fluentd wrappers, journal banners and `Suppressed N messages` notices: these records keep their text as the body with `kata.component` and `kata.log.format` set to `unknown`.' },
   { title: 'Context-dependent components', text: 'The component is decided per line from the format and the `name`/`source` fields. kata-otel also uses the syslog identifier and what earlier lines of the same stream said (a runtime-rs 3.20 text line under `kata[pid]`, a containerd logfmt record about a shim, a kata-monitor announce record with no name). Any logfmt record that names no other emitter is taken to be the Go runtime.' },
   { title: 'Ids from paths and text', text: 'The sandbox id comes from `sandbox`, `sandbox-id`, `sandboxid` or runtime-rs\'s `source` when it is 64 hex digits. kata-otel also takes it from `/run/vc/vm/<id>/` paths, containerd\'s `id=`, and container ids from `/run/kata-containers/<id>` paths and request dumps; the fallback does not. `kata.agent.rpc` is not extracted.' },
   { title: 'Journal twins', text: 'The Go shim\'s records appear twice in the journal, under `kata[pid]` and `containerd[pid]`. The fallback emits both; kata-otel\'s dedupe needs state across records, which OTTL has not.' },
   { title: 'Resource attributes', text: '`service.name` and `host.name` are not set: OTTL in the log context would change the resource shared by every record of a batch. The journal short prefix\'s host goes nowhere.' },
-  { title: 'Journal short prefix', text: 'The `Mon DD HH:MM:SS host ident[pid]: ` prefix is removed and gives `kata.log.identifier`, `process.pid` and `kata.log.envelope`; its time (no year, locale month names) is not used, so a record with no `time=`/`ts` of its own gets no timestamp. Any month word is accepted (`Mar`, `mar`, `3月`).' },
+  { title: 'Journal short prefix', text: 'The `Mon DD HH:MM:SS host ident[pid]: ` prefix (after a CI console\'s `HH:MM:SS # ` or GitHub Actions timestamp, if any) is removed and gives `kata.log.identifier`, `process.pid` and `kata.log.envelope`; its time (no year, locale month names) is not used, so a record with no `time=`/`ts` of its own gets no timestamp. Any month word is accepted (`Mar`, `mar`, `3月`).' },
   { title: 'Detection and correlation', text: 'No security tagging (kata-otel\'s rules), no trace correlation, no `kata.parse.*` outcome attributes: a damaged line that a parser rejects is sent as it is, with `kata.component=unknown`.' },
 ];
 
@@ -167,10 +167,12 @@ const A = (key: string): string => `log.attributes[${q(key)}]`;
 const FMT = 'log.cache["fmt"]';
 
 /** Scratch attributes the stanza operators parse into; removed before export. */
-const SCRATCH = { env: '_kata_env', logfmt: '_kata_logfmt', json: '_kata_json', printk: '_kata_printk', journal: '_kata_journal' } as const;
+const SCRATCH = { ci: '_kata_ci', env: '_kata_env', logfmt: '_kata_logfmt', json: '_kata_json', printk: '_kata_printk', journal: '_kata_journal' } as const;
 
 /** A Go RE2 pattern for a printk line, with the groups the statements use. */
 const PRINTK = String.raw`^\[ *(?P<uptime>[0-9]+\.[0-9]+)\] ?(?P<msg>.*)$`;
+/** A CI console's prefix: Jenkins/bats `HH:MM:SS # ` or a GitHub Actions timestamp. */
+const CI_PREFIX = String.raw`^(?P<ci>[0-9]{2}:[0-9]{2}:[0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z) # (?P<message>.*)$`;
 /** A journalctl short prefix: month (any locale word), day, clock, host, ident[pid]. */
 const JOURNAL_SHORT = String.raw`^(?P<month>\S+) +(?P<day>[0-9]{1,2}) (?P<clock>[0-9]{2}:[0-9]{2}:[0-9]{2}) (?P<host>\S+) (?P<ident>[^\s\[\]:]+)(?:\[(?P<pid>[0-9]+)\])?: (?P<message>.*)$`;
 
@@ -184,7 +186,10 @@ export function ottlStatements(k: Keys): string[] {
   const PRINTK_F = fmt('printk');
 
   // Envelopes: what the receivers' operators took off the line.
-  s.push(`set(${A(k.key('kata.log.envelope'))}, ["journal-short"]) where ${A(SCRATCH.env)} != nil`);
+  const env = A(k.key('kata.log.envelope'));
+  s.push(`set(${env}, ["journal-short"]) where ${A(SCRATCH.env)} != nil and ${A(SCRATCH.ci)} == nil`);
+  s.push(`set(${env}, ["ci", "journal-short"]) where ${A(SCRATCH.env)} != nil and ${A(SCRATCH.ci)} != nil`);
+  s.push(`set(${env}, ["ci"]) where ${A(SCRATCH.env)} == nil and ${A(SCRATCH.ci)} != nil`);
   s.push(`set(${A(k.key('kata.log.identifier'))}, ${A(SCRATCH.env)}["ident"]) where ${A(SCRATCH.env)} != nil`);
   s.push(`set(${A(k.key('process.pid'))}, Int(${A(SCRATCH.env)}["pid"])) where ${A(SCRATCH.env)} != nil and ${A(SCRATCH.env)}["pid"] != nil and ${A(SCRATCH.env)}["pid"] != ""`);
   s.push(`set(${A(k.key('kata.log.envelope'))}, ["journal-json"]) where ${A(SCRATCH.journal)} != nil`);
@@ -210,10 +215,14 @@ export function ottlStatements(k: Keys): string[] {
   // One level of relay: agent JSON or printk in the Go shim's vmconsole, agent JSON in runtime-rs's msg.
   s.push(`set(log.cache["i"], ParseJSON(${F('vmconsole')})) where ${FMT} == ${LOGFMT} and ${F('vmconsole')} != nil and IsMatch(${F('vmconsole')}, "^\\\\{")`);
   s.push(`set(log.cache["i"], ExtractPatterns(${F('vmconsole')}, ${q(PRINTK)})) where ${FMT} == ${LOGFMT} and ${F('vmconsole')} != nil and IsMatch(${F('vmconsole')}, ${q('^\\[ *[0-9]+\\.[0-9]+\\]')})`);
-  // Kata 1.x kata-proxy relayed the agent's own logfmt record in msg, with its newline escaped.
+  // Kata 1.x kata-proxy relayed the agent's own logfmt record, or a console line, in msg,
+  // with its newline escaped.
+  const printkStart = q('^\\[ *[0-9]+\\.[0-9]+\\]');
   s.push(`set(log.cache["m"], ${F('msg')}) where ${FMT} == ${LOGFMT} and ${F('msg')} != nil and IsMatch(${F('msg')}, "^time=")`);
+  s.push(`set(log.cache["m"], ${F('msg')}) where ${FMT} == ${LOGFMT} and ${F('name')} == "kata-proxy" and ${F('msg')} != nil and IsMatch(${F('msg')}, ${printkStart})`);
   s.push(`replace_pattern(log.cache["m"], "\\\\n$", "") where log.cache["m"] != nil`);
-  s.push(`set(log.cache["i"], ParseKeyValue(log.cache["m"])) where log.cache["m"] != nil`);
+  s.push(`set(log.cache["i"], ParseKeyValue(log.cache["m"])) where log.cache["m"] != nil and IsMatch(log.cache["m"], "^time=")`);
+  s.push(`set(log.cache["i"], ExtractPatterns(log.cache["m"], ${q(PRINTK)})) where log.cache["m"] != nil and IsMatch(log.cache["m"], ${printkStart})`);
   s.push(`set(log.cache["i"], ParseJSON(${F('msg')})) where ${FMT} == ${SLOG} and ${F('name')} == "kata-runtime" and ${F('msg')} != nil and IsMatch(${F('msg')}, "^\\\\{")`);
   s.push(`set(log.cache["i"], nil) where log.cache["i"] != nil and not IsMap(log.cache["i"])`);
   const relayed = `log.cache["i"] != nil`;
@@ -240,7 +249,9 @@ export function ottlStatements(k: Keys): string[] {
   s.push(`set(${FMT}, ${fmt('json')}) where ${FMT} == ${SLOG} and ${F('ts')} == nil`);
   s.push(`set(${C}, ${comp('agent')}) where ${FMT} == ${SLOG} and (IsMatch(${F('name')}, "^kata-agent") or ${F('source')} == "agent")`);
   s.push(`set(${C}, ${comp('runtime_rs')}) where ${C} == nil and ${FMT} == ${SLOG} and ${F('name')} == "kata-runtime"`);
-  s.push(`set(${C}, ${comp('guest_kernel')}) where ${FMT} == ${PRINTK_F}`);
+  // A guest process writing to the kernel log (`systemd[48]: ...`) is guest userspace.
+  s.push(`set(${C}, ${comp('guest')}) where ${FMT} == ${PRINTK_F} and ${F('msg')} != nil and IsMatch(${F('msg')}, ${q('^[^ \\[\\]:]+\\[[0-9]+\\]: ')})`);
+  s.push(`set(${C}, ${comp('guest_kernel')}) where ${C} == nil and ${FMT} == ${PRINTK_F}`);
   const logrus = `${C} == nil and ${FMT} == ${LOGFMT}`;
   for (const r of LOGRUS_NAMES) s.push(`set(${C}, ${comp(r.member)}) where ${logrus} and ${anyOf(F('name'), r.names)}`);
   for (const r of LOGRUS_SOURCES) s.push(`set(${C}, ${comp(r.member)}) where ${logrus} and ${anyOf(F('source'), r.sources)}`);
@@ -334,6 +345,11 @@ export function fallbackConfig(model: Model, opts: FallbackOptions = {}): Record
       include_file_record_number: true,
       storage: 'file_storage',
       operators: [
+        {
+          id: 'ci_prefix', type: 'regex_parser', if: `body matches '^([0-9]{2}:[0-9]{2}:[0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z) # '`,
+          regex: CI_PREFIX, parse_from: 'body', parse_to: `attributes.${SCRATCH.ci}`, on_error: 'send_quiet',
+        },
+        { id: 'ci_prefix_body', type: 'move', if: `attributes.${SCRATCH.ci}?.message != nil`, from: `attributes.${SCRATCH.ci}.message`, to: 'body' },
         {
           id: 'journal_short', type: 'regex_parser', if: `body matches '^\\\\S+ +[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2} \\\\S+ [^\\\\s\\\\[\\\\]:]+(\\\\[[0-9]+\\\\])?: '`,
           regex: JOURNAL_SHORT, parse_from: 'body', parse_to: `attributes.${SCRATCH.env}`, on_error: 'send_quiet',
