@@ -11,7 +11,7 @@ import { decodeExportLogsRequest } from '../../pdata/otlp/codec';
 import type { LogRecord } from '../../pdata/log-record';
 import { parseText } from '../../receiver/kata/parse-text';
 import { findRepoRoot, loadModel } from '../../semconv/tools/model';
-import { FALLBACK_CONFIG_FILE, findFallbackDrift } from '../../semconv/tools/generate-collector-fallback';
+import { FALLBACK_CONFIG_FILE, Keys, findFallbackDrift, ottlStatements } from '../../semconv/tools/generate-collector-fallback';
 import { CountingSink } from '../../bench/collector/sink';
 import { flatten } from '../e2e/backend';
 import { freePort } from '../e2e/ports';
@@ -84,6 +84,25 @@ describe('collector: the Collector-only fallback', function () {
     const root = findRepoRoot(__dirname);
     const { model } = loadModel(join(root, 'semconv', 'model'));
     assert.deepEqual(findFallbackDrift(root, model), [], 'run `npm run collector:fallback` and commit the result');
+  });
+
+  it('takes every attribute key and enum value from the model, and refuses one the model lacks', () => {
+    const { model } = loadModel(join(findRepoRoot(__dirname), 'semconv', 'model'));
+    const statements = ottlStatements(new Keys(model)).join('\n');
+    for (const key of ['kata.sandbox.id', 'kata.component', 'container.id', 'process.pid', 'kata.relay.component']) {
+      assert.ok(statements.includes(`log.attributes["${key}"]`), key);
+    }
+    const without = { ...model, groups: model.groups.map((g) => ({ ...g, attributes: g.attributes.filter((a) => a.kind !== 'def' || a.id !== 'kata.sandbox.id') })) };
+    assert.throws(() => ottlStatements(new Keys(without)), /kata\.sandbox\.id is not in semconv\/model/);
+    const renamed = {
+      ...model,
+      groups: model.groups.map((g) => ({
+        ...g,
+        attributes: g.attributes.map((a) => (a.kind === 'def' && a.id === 'kata.component' && typeof a.type === 'object'
+          ? { ...a, type: { members: a.type.members.filter((m) => m.id !== 'guest_kernel') } } : a)),
+      })),
+    };
+    assert.throws(() => ottlStatements(new Keys(renamed)), /kata\.component has no member guest_kernel/);
   });
 
   it('parses the Kata fixtures through kata-otelcol as kata-otel does, for the formats it claims', async function () {
