@@ -10,13 +10,11 @@
  * and exits 1 if there is any. The render functions are pure and deterministic: attributes,
  * groups, events and reused attributes are sorted by id; enum members keep registry order.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { checkRegistry } from './check';
 import type { AttributeDef, Group, GroupAttribute, Model, ReusedAttribute } from './model';
+import { outOfDate, runGenerator } from './outputs';
 import {
-  attributeConstant, attributeDefs, enumTypeName, enumValueConstant, enumValuesConstant, eventConstant, findRepoRoot,
-  formatIssue, isEnum, isTemplate, loadModel, requirementText, valueType,
+  attributeConstant, attributeDefs, enumTypeName, enumValueConstant, enumValuesConstant, eventConstant,
+  isEnum, isTemplate, requirementText, valueType,
 } from './model';
 
 export const CONSTANTS_FILE = 'semconv/generated/attributes.ts';
@@ -412,67 +410,11 @@ export function renderAll(model: Model): { file: string; content: string }[] {
 
 /** Generated files under `root` whose content differs from what the model renders to. */
 export function findDrift(root: string, model: Model): string[] {
-  const drifted: string[] = [];
-  for (const { file, content } of renderAll(model)) {
-    let current: string | undefined;
-    try {
-      current = fs.readFileSync(path.join(root, file), 'utf8');
-    } catch {
-      current = undefined;
-    }
-    if (current !== content) drifted.push(file);
-  }
-  return drifted;
+  return outOfDate(root, renderAll(model));
 }
 
 export function main(argv: readonly string[]): number {
-  let root: string | undefined;
-  let check = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--check') check = true;
-    else if (a === '--root') root = argv[++i];
-    else {
-      console.error(`semconv generate: unknown argument ${a ?? ''}\nusage: generate.js [--check] [--root <repo>]`);
-      return 2;
-    }
-  }
-  const repo = root !== undefined ? path.resolve(root) : findRepoRoot(__dirname);
-  const modelDir = path.join(repo, 'semconv', 'model');
-  const issues = checkRegistry(modelDir);
-  if (issues.length > 0) {
-    for (const i of issues) console.error(formatIssue(i));
-    console.error(`semconv generate: the registry has ${issues.length} issue${issues.length === 1 ? '' : 's'}; fix them first`);
-    return 1;
-  }
-  const { model } = loadModel(modelDir);
-  if (check) {
-    const drifted = findDrift(repo, model);
-    if (drifted.length > 0) {
-      for (const f of drifted) console.error(`out of date: ${f}`);
-      console.error('semconv generate --check: run `npm run build && npm run semconv:generate` and commit the result');
-      return 1;
-    }
-    console.log('semconv generate --check: generated files are up to date');
-    return 0;
-  }
-  for (const { file, content } of renderAll(model)) {
-    const target = path.join(repo, file);
-    let current: string | undefined;
-    try {
-      current = fs.readFileSync(target, 'utf8');
-    } catch {
-      current = undefined;
-    }
-    if (current === content) {
-      console.log(`unchanged ${file}`);
-      continue;
-    }
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, content);
-    console.log(`wrote ${file}`);
-  }
-  return 0;
+  return runGenerator(argv, __dirname, { name: 'semconv generate', command: 'npm run build && npm run semconv:generate', render: renderAll });
 }
 
 if (require.main === module) {

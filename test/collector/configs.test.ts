@@ -18,9 +18,9 @@ const CONFIGS = join(ROOT, 'collector-config', 'otelcol');
 describe('collector: shipped Collector configurations', function () {
   this.timeout(60_000);
 
-  it('ships the sidecar, gateway and grafana configs', () => {
+  it('ships the sidecar, gateway, grafana and Collector-only fallback configs', () => {
     const files = readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml'));
-    for (const f of ['sidecar.yaml', 'gateway.yaml', 'grafana.yaml']) assert.ok(files.includes(f), `${f} exists`);
+    for (const f of ['sidecar.yaml', 'gateway.yaml', 'grafana.yaml', 'fallback.yaml']) assert.ok(files.includes(f), `${f} exists`);
   });
 
   for (const file of readdirSync(CONFIGS).filter((f) => f.endsWith('.yaml')).sort()) {
