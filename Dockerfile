@@ -49,8 +49,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 # dist/service/build-info.js reads the version from here.
 COPY package.json ./
-# The Sigma rules, once the sigma processor ships:
-# COPY rules ./rules
+# The Kata Sigma rule pack the sigma processor loads (rules/kata relative to the package).
+COPY rules ./rules
 # The default config: the pod's (OTLP in from the node's Collector, OTLP back to it); the
 # DaemonSet mounts its ConfigMap over this file.
 COPY collector-config/kubernetes/base/kata-otel.yaml /etc/kata-otel/config.yaml

@@ -29,6 +29,7 @@
  *   --budget-s N       wall-clock budget; the memory phase shrinks to fit (default 215)
  *   --json FILE        where to write the JSON report
  *   --no-e2e, --e2e "FLAGS"  skip, or pass flags to, the end-to-end part (bench/e2e/hook.ts)
+ *   --no-collector           skip the comparison with the Collector (bench/collector/hook.ts)
  *
  * CPU profile of the parse phase:
  *   node --cpu-prof --cpu-prof-dir=bench/out/prof dist/bench/run.js --only parse --runs 1 --no-warmup
@@ -46,6 +47,7 @@ import type { CorpusSummary } from './corpus';
 import { DEFAULT_SEED, DEFAULT_START_MILLIS, formatMix } from './corpus';
 import { formatTagging, taggingPhase } from './tagging';
 import { planEndToEnd, runEndToEnd } from './e2e/hook';
+import { planCollector, runCollector } from './collector/hook';
 
 const OUT_DIR = path.join('bench', 'out');
 const MiB = 1024 * 1024;
@@ -523,7 +525,8 @@ function log(s: string): void {
 }
 
 async function main(): Promise<number> {
-  const e2e = planEndToEnd(process.argv.slice(2));
+  const collector = planCollector(process.argv.slice(2));
+  const e2e = planEndToEnd(collector.rest);
   const args = parseArgs(e2e.rest);
   const startedAt = new Date().toISOString();
   fs.mkdirSync(OUT_DIR, { recursive: true });
@@ -657,7 +660,8 @@ async function main(): Promise<number> {
 
   const failed = checks.some((c) => c.status === 'FAIL');
   const e2eCode = runEndToEnd(e2e);
-  return args.enforce && failed ? 1 : e2eCode;
+  const collectorCode = runCollector(collector);
+  return args.enforce && failed ? 1 : e2eCode !== 0 ? e2eCode : collectorCode;
 }
 
 main().then(

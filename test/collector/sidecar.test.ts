@@ -105,7 +105,7 @@ function byBody(records: readonly ArrivedRecord[], pattern: RegExp): ArrivedReco
 describe('collector: kata-otel beside the real Collector (sidecar topology)', function () {
   this.timeout(180_000);
 
-  it('carries Kata log files and journal entries through the Collector and kata-otel, parsed into the Kata semantic conventions', async function () {
+  it('carries Kata log files and journal entries through the Collector and kata-otel, parsed into the Kata semantic conventions and tagged by the rule pack', async function () {
     if (journalRemotePath() === undefined || journalctlPath() === undefined) {
       throw new Error('systemd-journal-remote and journalctl are needed (Debian: systemd-journal-remote); .ci/run installs them');
     }
@@ -149,6 +149,19 @@ describe('collector: kata-otel beside the real Collector (sidecar topology)', fu
         `${String(r.attributes['kata.log.line_number']).padStart(4)} ${String(r.attributes['kata.component'])} ${String(r.attributes['kata.log.format'])} ${String(r.attributes['kata.parse.status'] ?? 'ok')} ${r.body}`;
       assert.deepEqual(fromFile.map(shape).sort(), direct.map(shape).sort());
       assert.ok(direct.some((r) => r.attributes['kata.component'] === 'unknown'), 'lines no parser knows are kept too');
+
+      // Tagged by the Kata Sigma rule pack on the way (the example's QEMU launch failure and
+      // the shim's panic), and benign records are not tagged above informational.
+      const panic = fromFile.find((r) => r.body.startsWith('panic: runtime error'));
+      assert.ok(panic, 'the Go panic, joined into one record');
+      assert.equal(panic.attributes['security_rule.category'], 'availability');
+      assert.equal(panic.attributes['security_rule.ruleset.name'], 'kata');
+      assert.equal(panic.attributes['kata.security.level'], 'medium');
+      assert.match(String(panic.attributes['security_rule.uuid']), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      const qemu = fromFile.find((r) => r.body === 'Failed to connect to QEMU instance');
+      assert.equal(qemu?.attributes['security_rule.category'], 'availability');
+      assert.equal(loaded.attributes['kata.security.level'] ?? 'informational', 'informational');
+      assert.ok(fromFile.filter((r) => r.attributes['kata.security.level'] !== undefined).length < fromFile.length / 4, 'most records are not security events');
 
       // From the journal: the Collector's map body is read as a journalctl JSON entry.
       const fromJournal = byBody(records, /^journal entry \d$/);

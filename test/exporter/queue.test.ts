@@ -154,6 +154,13 @@ describe('exporter queue: PersistentQueue', function () {
     for (let i = 0; i < 128; i++) await q.enqueue(payload(i, 1024 * 1024), 1);
     for (let head = q.peek(8 * 1024 * 1024); head.length > 0; head = q.peek(8 * 1024 * 1024)) q.remove(head);
     assert.ok(statSync(path).size > 100 * 1024 * 1024);
+    // What a busy machine alone does to the event loop (the process descheduled), measured
+    // the same way while nothing happens, so that only the queue's own stalls count.
+    const idle = monitorEventLoopDelay({ resolution: 5 });
+    idle.enable();
+    for (const t1 = Date.now(); Date.now() - t1 < 500;) await new Promise((r) => setTimeout(r, 20));
+    idle.disable();
+    const noiseMs = idle.max / 1e6;
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     const t0 = Date.now();
@@ -162,7 +169,8 @@ describe('exporter queue: PersistentQueue', function () {
     q.close();
     assert.ok(statSync(path).size <= 16 * 1024 * 1024, `the file shrank (${statSync(path).size} bytes)`);
     const maxMs = delay.max / 1e6;
-    assert.ok(maxMs < 120, `the event loop was never blocked for long (longest ${maxMs.toFixed(0)} ms)`);
+    // One incremental_vacuum of the whole backlog stalls it 200–500 ms; steps a few ms each.
+    assert.ok(maxMs < 100 + noiseMs, `the event loop was never blocked for long (longest ${maxMs.toFixed(0)} ms, ${noiseMs.toFixed(0)} ms when idle)`);
   });
 });
 
