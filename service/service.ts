@@ -72,6 +72,8 @@ class ReceiverOutput implements LogsConsumer {
   constructor(
     private readonly next: LogsConsumer,
     private readonly metrics: ComponentMetrics,
+    /** Some processor or exporter behind it changes records in place (receivers then copy). */
+    readonly mutatesData: boolean,
   ) {}
 
   async consumeLogs(records: LogRecord[]): Promise<void> {
@@ -216,7 +218,8 @@ export class Service {
       let next: LogsConsumer | TracesConsumer = p.signal === 'logs'
         ? logsFanout(exps.map((n) => ({ consumer: n.component as unknown as LogsConsumer, mutates: mutatesData(n.component) })))
         : tracesFanout(exps.map((n) => n.component as unknown as TracesConsumer));
-      let mutates = false;
+      // With one exporter the pipeline hands it the very records it got, so its habits count.
+      let mutates = exps.some((n) => mutatesData(n.component));
       const chain: Node[] = [];
       for (let i = p.processors.length - 1; i >= 0; i--) {
         const key = p.processors[i]!;
@@ -246,7 +249,7 @@ export class Service {
         const telemetry = t.forComponent('receiver', key);
         const s = settings('receiver', rc, telemetry);
         const component = p.signal === 'logs'
-          ? rc.factory.createLogs!(s, rc.config, new ReceiverOutput(logsFanout(targets as FanoutTarget<LogsConsumer>[]), componentMetrics(telemetry)))
+          ? rc.factory.createLogs!(s, rc.config, new ReceiverOutput(logsFanout(targets as FanoutTarget<LogsConsumer>[]), componentMetrics(telemetry), targets.some((x) => x.mutates)))
           : rc.factory.createTraces!(s, rc.config, tracesFanout(targets.map((x) => x.consumer as TracesConsumer)));
         const node: Node = { kind: 'receiver', key, label: `receiver ${key}${p.signal === 'traces' ? ' (traces)' : ''}`, signal: p.signal, telemetry, component };
         add(node, receivers);

@@ -14,6 +14,9 @@ import { encodeLogsRequest } from './logs-encoding';
 import type { QueuedExporter } from './queued-exporter';
 
 export class LogsExporter implements Component, LogsConsumer {
+  /** It only reads the records (to encode them). */
+  readonly mutatesData = false;
+
   constructor(readonly core: QueuedExporter) {}
 
   start(host: Host): Promise<void> {

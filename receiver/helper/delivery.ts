@@ -60,6 +60,14 @@ export function cloneRecord(r: LogRecord): LogRecord {
 }
 
 /**
+ * Whether `next` may change the records it is given. Unless it says it does not (the
+ * service's receiver output knows every pipeline behind it), assume it does.
+ */
+function mayMutate(next: LogsConsumer): boolean {
+  return (next as { readonly mutatesData?: boolean }).mutatesData !== false;
+}
+
+/**
  * Delivers `records` (which the caller must not touch afterwards). Resolves 'accepted' or
  * 'refused' (permanent); throws DeliveryAborted when `signal` aborts before acceptance.
  */
@@ -67,12 +75,13 @@ export async function deliver(next: LogsConsumer, records: LogRecord[], opts: De
   const backoff = opts.backoff ?? DEFAULT_BACKOFF;
   let attempt = 0;
   const n = records.length;
+  const copy = mayMutate(next);
   for (;;) {
     if (opts.signal.aborted) throw new DeliveryAborted();
     try {
-      // The consumer owns what it is given (it may parse in place), so each attempt gets a
-      // copy and the receiver's originals stay as read, ready for the next attempt.
-      await next.consumeLogs(records.map(cloneRecord));
+      // A consumer that changes records in place gets a copy on each attempt, so the
+      // receiver's originals stay as read, ready for the next attempt.
+      await next.consumeLogs(copy ? records.map(cloneRecord) : records);
       opts.metrics.accepted(n);
       if (attempt > 0) opts.onRecovered?.();
       return 'accepted';

@@ -48,10 +48,16 @@ export class Collector {
   static async start(config: string, cwd: string, healthEndpoint: string, env: Record<string, string>): Promise<Collector> {
     const proc = spawn(otelcolBinary(), ['--config', config], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const c = new Collector(proc, `http://${healthEndpoint}/`);
-    await waitFor(async () => {
-      if (c.exit !== undefined) throw new Error(`kata-otelcol exited before it was ready (${JSON.stringify(c.exit)}):\n${c.tail()}`);
-      return (await httpGet(c.healthUrl, 1000).catch(() => ({ status: 0 }))).status === 200;
-    }, 30_000, 'kata-otelcol to be ready', () => c.tail());
+    try {
+      await waitFor(async () => {
+        if (c.exit !== undefined) throw new Error(`kata-otelcol exited before it was ready (${JSON.stringify(c.exit)}):\n${c.tail()}`);
+        return (await httpGet(c.healthUrl, 1000).catch(() => ({ status: 0 }))).status === 200;
+      }, 30_000, 'kata-otelcol to be ready', () => c.tail());
+    } catch (err) {
+      // A Collector that never got ready must not outlive the test and keep mocha alive.
+      await c.kill9();
+      throw err;
+    }
     return c;
   }
 

@@ -110,8 +110,8 @@ describe('collector: kata-otel beside the real Collector (sidecar topology)', fu
       throw new Error('systemd-journal-remote and journalctl are needed (Debian: systemd-journal-remote); .ci/run installs them');
     }
     const node = new Node('collector-sidecar');
-    await node.start();
     try {
+      await node.start();
       copyFileSync(join(ROOT, 'examples', 'kata-node.log'), join(node.logs, 'kata-node.log'));
       // The journald receiver starts at the end of the journal, so the entries come after it.
       await sleep(1000);
@@ -179,12 +179,13 @@ describe('collector: kata-otel beside the real Collector (sidecar topology)', fu
 
   it('loses nothing when kata-otel is killed and the Collector is stopped and restarted while lines flow', async () => {
     const node = new Node('collector-restart');
-    await node.start();
     const path = join(node.logs, 'stream.log');
     const lines = 6000;
-    const writer = new StreamWriter({ path, file: 1, lines, chunk: 50, everyMs: 10 });
+    let writer: StreamWriter | undefined;
     const expected = new Map([[1, { path, lines }]]);
     try {
+      await node.start();
+      writer = new StreamWriter({ path, file: 1, lines, chunk: 50, everyMs: 10 });
       await waitFor(() => node.backend.records.length > 500, 60_000, 'the first records', () => node.detail());
       await node.kataOtel!.kill9();
       await sleep(1500);
@@ -205,7 +206,7 @@ describe('collector: kata-otel beside the real Collector (sidecar topology)', fu
       // At-least-once: a restart may repeat what was in flight; say how much.
       console.log(`      ${t.distinct} lines arrived, ${t.duplicates} duplicates after the restarts`);
     } finally {
-      writer.stop();
+      writer?.stop();
       await node.stop();
     }
   });
