@@ -40,3 +40,26 @@ export function journalctlArgs(config: JournaldConfig, from: StartPoint): string
   else args.push(...ids, ...units);
   return args;
 }
+
+/**
+ * journalctl arguments that print the newest entry of the whole journal (no filters), whose
+ * cursor is where `start_at: end` begins. `--follow --lines=0` with filters is not used for
+ * that: when nothing matched the filters yet, journalctl 252 shows only the last of the
+ * first entries appended at once, and a journalctl restarted at the end skips what was
+ * written while it was down.
+ */
+export function journalctlTailArgs(config: JournaldConfig): string[] {
+  const args = ['--output=json', '--lines=1', '--no-pager', '--quiet'];
+  if (config.directory !== undefined) args.push(`--directory=${config.directory}`);
+  return args;
+}
+
+/** The cursor of the journalctlTailArgs output; null when the journal has no entry. */
+export function tailCursor(stdout: string): string | null {
+  const line = stdout.trim().split('\n').pop() ?? '';
+  if (line === '') return null;
+  const cursor = (JSON.parse(line) as { __CURSOR?: unknown }).__CURSOR;
+  if (typeof cursor !== 'string' || cursor === '') throw new Error('the newest entry has no __CURSOR');
+  return cursor;
+}
+

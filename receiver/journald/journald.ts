@@ -22,7 +22,8 @@
  * every entry was delivered, suppressed as a twin, or skipped: after the last such entry
  * (`--after-cursor`), or at the oldest entry a recombiner still holds (`--cursor`).
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { Component, Host } from '../../component/component';
@@ -41,9 +42,11 @@ import { ReceiverMetrics } from '../helper/metrics';
 import { rawRecord, ResourceInterner, staticResource } from '../helper/raw-record';
 import type { JournaldConfig } from './config';
 import { TwinSuppressor } from './dedupe';
-import { journalctlArgs } from './journalctl';
+import { journalctlArgs, journalctlTailArgs, tailCursor } from './journalctl';
 import type { StartPoint } from './journalctl';
 import { EOF, LineQueue, TIMEOUT } from './line-queue';
+
+const execFileAsync = promisify(execFile);
 
 export interface JournaldCheckpoint {
   cursor: string;
@@ -90,6 +93,8 @@ export class JournaldReceiver implements Component {
   private seq = 0;
   /** Cursor of the last entry taken from journalctl. */
   private lastCursor: string | undefined;
+  /** Where `start_at: end` resolved to, before anything was read. */
+  private pinnedStart: StartPoint | undefined;
   private committed: JournaldCheckpoint | undefined;
   private lastSaved = '';
   private child: ChildProcessByStdio<null, Readable, Readable> | undefined;
@@ -158,19 +163,39 @@ export class JournaldReceiver implements Component {
     return this.committed;
   }
 
-  private startPoint(): StartPoint {
+  private async startPoint(): Promise<StartPoint> {
     // Entries read but not yet delivered are still in memory, so a restarted journalctl
     // continues after the last entry read; a new process continues from the checkpoint.
     if (this.lastCursor !== undefined) return { kind: 'cursor', cursor: this.lastCursor, inclusive: false };
     if (this.committed !== undefined) return { kind: 'cursor', cursor: this.committed.cursor, inclusive: this.committed.inclusive };
-    return { kind: this.config.start_at };
+    if (this.config.start_at === 'beginning') return { kind: 'beginning' };
+    // The end is pinned once, as the newest entry's cursor (or the beginning of a journal
+    // with no entry yet), so a journalctl that exits and restarts goes on from there instead
+    // of at the then-current end.
+    if (this.pinnedStart !== undefined) return this.pinnedStart;
+    try {
+      const { stdout } = await execFileAsync(this.config.journalctl_path, journalctlTailArgs(this.config), { timeout: 10_000, maxBuffer: 64 * 1024 * 1024 });
+      const tail = tailCursor(stdout);
+      this.pinnedStart = tail === null ? { kind: 'beginning' } : { kind: 'cursor', cursor: tail, inclusive: false };
+      return this.pinnedStart;
+    } catch (err) {
+      if (/No such file or directory/.test(String((err as { stderr?: unknown }).stderr ?? ''))) {
+        // The journal folder does not exist yet: whatever appears in it is new.
+        this.pinnedStart = { kind: 'beginning' };
+        return this.pinnedStart;
+      }
+      this.metrics.logger.warn('journald: cannot read the end of the journal; following from its current end', {
+        receiver: this.metrics.receiver, error: (err as Error).message.slice(0, 512),
+      });
+      return { kind: 'end' };
+    }
   }
 
   private async run(host: Host): Promise<void> {
     let delay = this.config.restart_delay;
     let everStarted = false;
     while (!this.stopped) {
-      const from = this.startPoint();
+      const from = await this.startPoint();
       const args = journalctlArgs(this.config, from);
       let child: ChildProcessByStdio<null, Readable, Readable>;
       try {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Component } from '../../../component/component';
 import type { LogRecord } from '../../../pdata/log-record';
 import { journalctlArgs, journaldReceiverFactory } from '../../../receiver/journald';
+import { journalctlTailArgs, tailCursor } from '../../../receiver/journald/journalctl';
 import type { JournaldReceiver } from '../../../receiver/journald';
 import { TwinSuppressor } from '../../../receiver/journald/dedupe';
 import { checkpointFileName } from '../../../receiver/helper/checkpoint-store';
@@ -43,6 +44,15 @@ describe('journald receiver: configuration and journalctl arguments', () => {
 });
 
 describe('journald receiver: lifecycle', () => {
+  it("pins start_at: end to the newest entry's cursor: tail arguments and their output", () => {
+    assert.deepEqual(journalctlTailArgs(journaldReceiverFactory.schema.parse({ directory: '/j', identifiers: ['kata'] })),
+      ['--output=json', '--lines=1', '--no-pager', '--quiet', '--directory=/j']);
+    assert.equal(tailCursor(''), null);
+    assert.equal(tailCursor('\n'), null);
+    assert.equal(tailCursor('{"__CURSOR":"s=1;i=2","MESSAGE":"x"}\n'), 's=1;i=2');
+    assert.throws(() => tailCursor('{"MESSAGE":"x"}\n'), /__CURSOR/);
+  });
+
   it('shuts down without start, twice, and writes no checkpoint', async () => {
     const storageDir = path.join(os.tmpdir(), `kata-otel-journald-nostart-${process.pid}`);
     const r = journaldReceiverFactory.createLogs!({ id: { type: 'journald', name: 'x' }, telemetry: new MemoryTelemetry(), storageDir }, journaldReceiverFactory.schema.parse({}), new SinkConsumer());
@@ -132,6 +142,26 @@ describe('journald receiver with journalctl and a real journal', function () {
     assert.deepEqual(parsed!.attributes['kata.log.envelope'], ['journal-json']);
     assert.equal(parsed!.attributes['kata.component'], 'runtime');
     assert.equal(parsed!.body, 'container event');
+  });
+
+  it('starting at the end, follows every entry appended later, also when none matched before', async () => {
+    // journalctl --follow --lines=0 with filters that match nothing yet shows only the last
+    // of the first entries appended at once (systemd 252), so the receiver must not use it.
+    appendToJournal(journal, [entry('systemd', 1, 'Started something.', 0)]);
+    const { sink } = await start({ start_at: 'end', identifiers: ['kata'] });
+    await delay(500);
+    appendToJournal(journal, [1, 2, 3].map((i) => entry('kata', 4242, shimMessage(i), i)));
+    await sink.waitFor(3);
+    await delay(300);
+    assert.deepEqual(sink.records.map(message), [1, 2, 3].map((i) => shimMessage(i)));
+  });
+
+  it('starting at the end of an empty journal, reads what is written once it exists', async () => {
+    const { sink } = await start({ start_at: 'end', identifiers: ['kata'] });
+    await delay(300);
+    appendToJournal(journal, [1, 2].map((i) => entry('kata', 4242, shimMessage(i), i)));
+    await sink.waitFor(2);
+    assert.deepEqual(sink.records.map(message), [1, 2].map((i) => shimMessage(i)));
   });
 
   it('reads only the configured identifiers and units, and follows new entries', async () => {
