@@ -5,7 +5,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { httpGet, ROOT, waitFor } from '../e2e/sidecar';
+import { httpGet, ROOT, terminateChild, waitFor } from '../e2e/sidecar';
 
 const BUILD_SCRIPT = join(ROOT, 'collector-config', 'builder', 'build.sh');
 
@@ -78,13 +78,6 @@ export class Collector {
 
   /** SIGTERM (the Collector drains and closes its queues), SIGKILL after `timeoutMs`. */
   async terminate(timeoutMs = 20_000): Promise<CollectorExit> {
-    if (this.exit !== undefined) return this.exit;
-    this.proc.kill('SIGTERM');
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.exit ?? terminateChild(this.proc, this.exited, timeoutMs);
   }
 }

@@ -8,8 +8,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ExportLogsServiceRequest, ExportTraceServiceRequest, PbAnyValue, PbKeyValue } from '../../pdata/otlp/codec';
-import { decodeExportLogsRequest, decodeExportTraceRequest } from '../../pdata/otlp/codec';
-import { LOGS_EXPORT_METHOD_PATH, TRACES_EXPORT_METHOD_PATH } from '../../pdata/otlp/schema';
+import { countSpans } from '../../exporter/helper/exporters';
+import { addOtlpExportServices, type DecodedExport, type ExportSignal } from '../exporter/otlp-grpc-services';
 
 export type BackendMode =
   /** Accept and answer OK at once. */
@@ -67,15 +67,6 @@ export function flatten(req: ExportLogsServiceRequest, request: number): Arrived
   return out;
 }
 
-const raw = (b: Buffer): Buffer => b;
-
-function method(path: string): grpc.MethodDefinition<Buffer, Buffer> {
-  return {
-    path, requestStream: false, responseStream: false,
-    requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw,
-  };
-}
-
 export class Backend {
   mode: BackendMode = { kind: 'ok' };
   /** Log records kept, in arrival order (requests answered UNAVAILABLE are not kept). */
@@ -100,8 +91,7 @@ export class Backend {
   async start(): Promise<void> {
     if (this.server !== undefined) return;
     const server = new grpc.Server();
-    server.addService({ Export: method(LOGS_EXPORT_METHOD_PATH) } as unknown as grpc.ServiceDefinition, { Export: this.handler('logs') });
-    server.addService({ Export: method(TRACES_EXPORT_METHOD_PATH) } as unknown as grpc.ServiceDefinition, { Export: this.handler('traces') });
+    addOtlpExportServices(server, (signal, decoded, _call, cb) => this.take(signal, decoded, cb));
     this.port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`127.0.0.1:${this.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
     });
@@ -118,31 +108,19 @@ export class Backend {
     return this.calls.filter((c) => c.answer === kind && c.signal === signal).length;
   }
 
-  private handler(signal: 'logs' | 'traces') {
-    return (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>): void => {
-      let logs: ExportLogsServiceRequest | undefined;
-      let traces: ExportTraceServiceRequest | undefined;
-      try {
-        if (signal === 'logs') logs = decodeExportLogsRequest(call.request);
-        else traces = decodeExportTraceRequest(call.request);
-      } catch (err) {
-        cb({ code: grpc.status.INVALID_ARGUMENT, details: `undecodable: ${(err as Error).message}` });
-        return;
-      }
-      const mode = this.mode;
-      const arrived = logs === undefined ? [] : flatten(logs, this.keptRequests);
-      let items = arrived.length;
-      if (traces !== undefined) for (const rs of traces.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) items += ss.spans?.length ?? 0;
-      this.calls.push({ signal, answer: mode.kind, items });
-      if (mode.kind === 'unavailable') {
-        cb({ code: grpc.status.UNAVAILABLE, details: 'e2e backend: unavailable' });
-        return;
-      }
-      this.keptRequests++;
-      for (const r of arrived) this.records.push(r);
-      if (traces !== undefined) this.traces.push(traces);
-      if (mode.kind === 'slow') setTimeout(() => cb(null, Buffer.alloc(0)), mode.delayMs);
-      else cb(null, Buffer.alloc(0));
-    };
+  private take(signal: ExportSignal, { logs, traces }: DecodedExport, cb: grpc.sendUnaryData<Buffer>): void {
+    const mode = this.mode;
+    const arrived = logs === undefined ? [] : flatten(logs, this.keptRequests);
+    const items = arrived.length + (traces === undefined ? 0 : countSpans(traces));
+    this.calls.push({ signal, answer: mode.kind, items });
+    if (mode.kind === 'unavailable') {
+      cb({ code: grpc.status.UNAVAILABLE, details: 'e2e backend: unavailable' });
+      return;
+    }
+    this.keptRequests++;
+    for (const r of arrived) this.records.push(r);
+    if (traces !== undefined) this.traces.push(traces);
+    if (mode.kind === 'slow') setTimeout(() => cb(null, Buffer.alloc(0)), mode.delayMs);
+    else cb(null, Buffer.alloc(0));
   }
 }

@@ -90,6 +90,17 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/** SIGTERM, then `exited`; SIGKILL after `timeoutMs`, so a hung child cannot hang a test. */
+export async function terminateChild<T>(proc: ChildProcess, exited: Promise<T>, timeoutMs: number): Promise<T> {
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class Sidecar {
   readonly logs: LogLine[] = [];
   /** stderr lines that are not JSON (a crash trace, say). */
@@ -160,14 +171,7 @@ export class Sidecar {
 
   /** SIGTERM, then the exit (SIGKILL after `timeoutMs` so a hung sidecar cannot hang the test). */
   async terminate(timeoutMs = 20_000): Promise<Exit> {
-    if (this.exit !== undefined) return this.exit;
-    this.proc.kill('SIGTERM');
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.exit ?? terminateChild(this.proc, this.exited, timeoutMs);
   }
 
   /** Log lines whose msg matches. */

@@ -15,8 +15,9 @@ import {
   decodeExportLogsRequest, decodeExportTraceRequest, encodeExportLogsResponse, encodeExportTraceResponse,
   ExportLogsServiceRequestType, ExportTraceServiceRequestType, otlpObjectFromJson,
 } from '../../pdata/otlp/codec';
-import { LOGS_EXPORT_METHOD_PATH, TRACES_EXPORT_METHOD_PATH } from '../../pdata/otlp/schema';
+import { countSpans } from '../../exporter/helper/exporters';
 import { encodeRpcStatus } from '../../exporter/helper/outcome';
+import { addOtlpExportServices } from './otlp-grpc-services';
 
 export interface ReceivedRecord {
   body: string;
@@ -92,12 +93,6 @@ export function flattenLogs(req: ExportLogsServiceRequest): ReceivedRecord[] {
   return out;
 }
 
-function countSpans(req: ExportTraceServiceRequest): number {
-  let n = 0;
-  for (const rs of req.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
-  return n;
-}
-
 /** PEM material for a TLS backend; with `ca`, clients must present a certificate it signed (mTLS). */
 export interface BackendTls {
   key: Buffer;
@@ -162,21 +157,7 @@ export class OtlpBackend {
 
   private async startGrpc(): Promise<void> {
     const server = new grpc.Server();
-    const raw = (b: Buffer): Buffer => b;
-    const method = (path: string) => ({
-      path, requestStream: false, responseStream: false,
-      requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw,
-    });
-    const handler = (signal: 'logs' | 'traces') => (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>): void => {
-      let logs: ExportLogsServiceRequest | undefined;
-      let traces: ExportTraceServiceRequest | undefined;
-      try {
-        if (signal === 'logs') logs = decodeExportLogsRequest(call.request);
-        else traces = decodeExportTraceRequest(call.request);
-      } catch (err) {
-        cb({ code: grpc.status.INVALID_ARGUMENT, details: `undecodable: ${(err as Error).message}` });
-        return;
-      }
+    addOtlpExportServices(server, (signal, { logs, traces }, call, cb) => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(call.metadata.getMap())) headers[k] = String(v);
       const req: IncomingRequest = {
@@ -185,9 +166,7 @@ export class OtlpBackend {
       };
       const reply = this.accept(req, logs, traces);
       this.answerGrpc(reply, signal, cb);
-    };
-    server.addService({ Export: method(LOGS_EXPORT_METHOD_PATH) } as unknown as grpc.ServiceDefinition, { Export: handler('logs') });
-    server.addService({ Export: method(TRACES_EXPORT_METHOD_PATH) } as unknown as grpc.ServiceDefinition, { Export: handler('traces') });
+    });
     this.grpcPort = await new Promise<number>((resolve, reject) => {
       const creds = this.tls === undefined
         ? grpc.ServerCredentials.createInsecure()
