@@ -35,13 +35,9 @@ export class LogsExporter implements Component, LogsConsumer {
     } catch (err) {
       throw new PermanentError('KO_ERR_ENCODE', `cannot encode the batch as OTLP: ${(err as Error).message}`, { cause: err });
     }
-    try {
-      await this.core.submit(payload, records.length);
-    } finally {
-      // The queue keeps a copy (in SQLite) and no reference once submit settles; without a
-      // queue the transport may still be writing the bytes, so they are not reused then.
-      if (this.core.copiesPayload) releasePayload(payload);
-    }
+    // The queue takes the payload and gives its memory back (releasePayload) once delivered;
+    // without a queue the transport may still be writing the bytes, so they are not reused.
+    await this.core.submit(payload, records.length, releasePayload);
   }
 }
 

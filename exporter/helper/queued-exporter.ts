@@ -21,7 +21,7 @@ import type { CreateSettings } from '../../component/factory';
 import type { Logger } from '../../component/telemetry';
 import type { SendingQueueConfig } from '../queue/config';
 import { MIB } from '../queue/config';
-import type { QueuedBatch } from '../queue/persistent-queue';
+import type { QueuedBatch, ReleasePayload } from '../queue/persistent-queue';
 import { PersistentQueue } from '../queue/persistent-queue';
 import { backoffDelayMs, sleep } from './backoff';
 import type { RetryConfig } from './config';
@@ -101,20 +101,19 @@ export class QueuedExporter implements Component {
     });
   }
 
-  /** Whether submit is done with the payload once it settles (the queue stored a copy). */
-  get copiesPayload(): boolean {
-    return this.queue !== undefined;
-  }
-
-  /** Accepts one encoded request: durably queued when this resolves (or delivered, without a queue). */
-  async submit(payload: Uint8Array, items: number): Promise<void> {
+  /**
+   * Accepts one encoded request: durably queued when this resolves (or delivered, without a
+   * queue). The payload must not be changed afterwards; with a queue, `release` is called
+   * with it once it is no longer needed (its memory may then be reused).
+   */
+  async submit(payload: Uint8Array, items: number, release?: ReleasePayload): Promise<void> {
     if (!this.started || this.shutdownPromise !== undefined || this.sender === undefined) {
       throw new RetryableError('KO_ERR_EXPORTER_STOPPED', 'the exporter is not running');
     }
     if (this.queue === undefined) return this.sendDirect(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), items);
     let committed: boolean;
     try {
-      committed = await this.queue.enqueue(payload, items);
+      committed = await this.queue.enqueue(payload, items, release);
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       this.metrics.enqueueRefused(items, code === 'KO_ERR_QUEUE_FULL' ? 'queue_full' : code === 'KO_ERR_BATCH_TOO_LARGE' ? 'too_large' : 'write_error');

@@ -51,16 +51,38 @@ describe('exporter queue: PersistentQueue', function () {
     q.close();
   });
 
-  it('uses WAL with synchronous=FULL and an exclusive lock: a second opener is refused', async () => {
+  it('uses WAL with synchronous=FULL, 64 KiB pages and an exclusive lock: a second opener is refused', async () => {
     const path = join(tempDir('queue'), 'q.sqlite');
     const q = PersistentQueue.open(options(path));
     await q.enqueue(payload(1), 1);
-    assert.deepEqual(q.storageSettings(), { journalMode: 'wal', synchronous: 2, lockingMode: 'exclusive' });
+    assert.deepEqual(q.storageSettings(), { journalMode: 'wal', synchronous: 2, lockingMode: 'exclusive', pageSize: 65536 });
     assert.ok(existsSync(`${path}-wal`));
     assert.throws(() => PersistentQueue.open(options(path)), (err: Error & { code?: string }) => err.code === 'KO_ERR_QUEUE_OPEN' && /locked|busy/i.test(err.message));
     q.close();
     const r = PersistentQueue.open(options(path));
     assert.equal(r.depth.records, 1);
+    r.close();
+  });
+
+  it('hands recent payloads to peek from memory, reads older ones back from SQLite, and releases each payload once', async () => {
+    const path = join(tempDir('queue'), 'q.sqlite');
+    const released: number[] = [];
+    const release = (b: Buffer): void => void released.push(b[0]!);
+    const q = PersistentQueue.open(options(path, { hotBytes: 250 }));
+    const sent = Array.from({ length: 5 }, (_, i) => payload(i));
+    await Promise.all(sent.map((b) => q.enqueue(b, 1, release)));
+    // Two fit the 250 bytes kept in memory; the others are only in SQLite from the commit on.
+    assert.deepEqual(released, [2, 3, 4]);
+    const head = q.peek(1e9);
+    assert.deepEqual(head.map((b) => b.payload[0]), [0, 1, 2, 3, 4]);
+    assert.ok(head[0]!.payload === sent[0] && head[1]!.payload === sent[1], 'the kept payloads themselves');
+    assert.ok(head[2]!.payload !== sent[2] && head[2]!.payload.equals(sent[2]!), 'a copy read back, same bytes');
+    q.remove(head.slice(0, 3));
+    assert.deepEqual(released, [2, 3, 4, 0, 1]);
+    q.close();
+    // After a restart everything comes from the file.
+    const r = PersistentQueue.open(options(path, { hotBytes: 250 }));
+    assert.deepEqual(r.peek(1e9).map((b) => [b.payload.length, b.payload[0]]), [[100, 3], [100, 4]]);
     r.close();
   });
 
