@@ -37,8 +37,17 @@ const INITIAL_BUFFER = 256 * 1024;
 const KEEP_BUFFER = 16 * 1024 * 1024;
 /** Attribute keys whose encoded form is kept; beyond this, keys are written each time. */
 const KEY_CACHE_MAX = 8192;
-/** Strings shorter than this are written by a JS loop, longer ones by Buffer#utf8Write (a native call costs more than a short loop). */
-const SHORT_STRING = 40;
+/**
+ * Strings shorter than this are written by a JS loop, longer ones by Buffer#utf8Write. A
+ * native call costs ~40 ns, more than a loop over a few characters; but from 13
+ * characters on, a string the parser cut out of a line is a V8 sliced string (a view
+ * into the line), where each charCodeAt costs several times what it costs on a flat
+ * string: a loop over a 24-character value took ~185 ns there against ~70 ns for
+ * utf8Write, and encoding whole records got ~20% faster with this cut.
+ */
+const LOOP_STRING = 13;
+/** Values shorter than this take the one-pass attribute path: 3 bytes per unit, lengths of one byte. */
+const SMALL_STRING = 40;
 const TWO_32 = 4294967296;
 
 // Tags (field number << 3 | wire type) of the fields written.
@@ -68,20 +77,25 @@ const T_AV_DOUBLE = 0x21; // = 4
 const T_AV_ARRAY = 0x2a; // = 5
 const T_ARRAY_VALUES = 0x0a; // ArrayValue.values = 1
 
-type Utf8Writer = (b: Buffer, s: string, at: number) => number;
-/** Buffer#utf8Write (undocumented, what Buffer#write ends in) skips write()'s argument juggling. */
-const utf8Write: Utf8Writer = typeof (Buffer.prototype as unknown as { utf8Write?: unknown }).utf8Write === 'function'
-  ? (b, s, at) => (b as unknown as { utf8Write(s: string, at: number): number }).utf8Write(s, at)
-  : (b, s, at) => b.write(s, at, 'utf8');
+/**
+ * Buffer#utf8Write (undocumented, what Buffer#write ends in) skips write()'s argument
+ * juggling; it is called as a method because a wrapper function around it cost as much
+ * again. Every Node release has it.
+ */
+type Utf8Buffer = Buffer & { utf8Write(s: string, at: number): number };
+if (typeof (Buffer.prototype as Partial<Utf8Buffer>).utf8Write !== 'function') {
+  throw new Error('this runtime\'s Buffer has no utf8Write; kata-otel needs Node.js >= 20.6');
+}
+const allocScratch = (n: number): Utf8Buffer => Buffer.allocUnsafe(n) as Utf8Buffer;
 
-let buf: Buffer = Buffer.allocUnsafe(INITIAL_BUFFER);
+let buf: Utf8Buffer = allocScratch(INITIAL_BUFFER);
 let pos = 0;
 
 function ensure(n: number): void {
   if (pos + n <= buf.length) return;
   let size = buf.length * 2;
   while (size < pos + n) size *= 2;
-  const bigger = Buffer.allocUnsafe(size);
+  const bigger = allocScratch(size);
   buf.copy(bigger, 0, 0, pos);
   buf = bigger;
 }
@@ -251,8 +265,8 @@ function putUtf8Short(s: string, at: number): number {
 /** A string field's length and bytes (the tag is the caller's). */
 function writeStringBody(s: string): void {
   const n = s.length;
-  if (n < SHORT_STRING) {
-    // 3 × 39 < 128: the length fits one byte.
+  if (n < LOOP_STRING) {
+    // 3 × 12 < 128: the length fits one byte.
     ensure(1 + 3 * n);
     const end = putUtf8Short(s, pos + 1);
     buf[pos] = end - pos - 1;
@@ -262,7 +276,7 @@ function writeStringBody(s: string): void {
   // Sized for ASCII; moved when the UTF-8 form needs a longer length prefix.
   ensure(10 + 3 * n);
   const reserve = varintSize(n);
-  const len = utf8Write(buf, s, pos + reserve);
+  const len = buf.utf8Write(s, pos + reserve);
   const k = varintSize(len);
   if (k !== reserve) buf.copyWithin(pos + k, pos + reserve, pos + reserve + len);
   putVarint32(pos, len);
@@ -389,7 +403,7 @@ function writeShortStringAttribute(tag: number, kb: Uint8Array, value: string): 
   const avLenAt = at + 1;
   buf[at + 2] = T_AV_STRING;
   const strAt = at + 4;
-  const stop = putUtf8Short(value, strAt);
+  const stop = value.length < LOOP_STRING ? putUtf8Short(value, strAt) : strAt + buf.utf8Write(value, strAt);
   buf[at + 3] = stop - strAt;
   buf[avLenAt] = stop - strAt + 2;
   const kvLen = stop - start - 2;
@@ -410,7 +424,7 @@ function writeAttributes(tag: number, attrs: Readonly<Attributes>): void {
     const value = attrs[key];
     if (value === undefined) continue;
     const kb = keyBytes(key);
-    if (typeof value === 'string' && value.length < SHORT_STRING && kb !== undefined && kb.length < 64) {
+    if (typeof value === 'string' && value.length < SMALL_STRING && kb !== undefined && kb.length < 64) {
       writeShortStringAttribute(tag, kb, value);
       continue;
     }
@@ -637,7 +651,7 @@ export class OtlpLogsEncoder {
       buf.copy(out, 0, 0, pos);
       return out;
     } finally {
-      if (buf.length > KEEP_BUFFER) buf = Buffer.allocUnsafe(INITIAL_BUFFER);
+      if (buf.length > KEEP_BUFFER) buf = allocScratch(INITIAL_BUFFER);
       pos = 0;
     }
   }
