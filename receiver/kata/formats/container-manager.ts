@@ -10,7 +10,7 @@ import type { Draft } from '../draft';
 import { getAttr, markDamaged, setAttr, setSeverity } from '../draft';
 import { applyFieldHashed } from '../fields';
 import { K } from '../keys';
-import { newLogfmtPairs, scanLogfmtInto } from '../logfmt';
+import { logfmtScratch, scanLogfmtInto } from '../logfmt';
 import { findClosingQuote, goUnescape } from '../unquote';
 import { agentRpc } from './json';
 
@@ -39,7 +39,7 @@ export function parseKlog(d: Draft, text: string, ctx: ParseContext): boolean {
     const close = findClosingQuote(rest, 1);
     if (close > 0) {
       d.record.body = goUnescape(rest.slice(1, close)).value;
-      const fields = newLogfmtPairs();
+      const fields = logfmtScratch(ctx.depth);
       const count = scanLogfmtInto(rest, close + 1, fields);
       if (!fields.clean) markDamaged(d, 'partial', 'malformed klog fields');
       for (let i = 0; i < count; i++) applyFieldHashed(d, fields.pairs[2 * i]!, fields.hashes[i]!, fields.pairs[2 * i + 1]!);

@@ -67,6 +67,18 @@ function newFlatJson(): FlatJson {
   return { keys: new Array<string>(16), vals: new Array<string>(16), hashes: new Array<number>(16) };
 }
 
+const FLAT_SCRATCH: FlatJson[] = [];
+
+/** The FlatJson of one nesting depth, reused as logfmtScratch (logfmt.ts) is, for the same reasons. */
+function flatJsonScratch(depth: number): FlatJson {
+  let s = FLAT_SCRATCH[depth];
+  if (s === undefined) {
+    while (FLAT_SCRATCH.length < depth) FLAT_SCRATCH.push(newFlatJson());
+    FLAT_SCRATCH.push((s = newFlatJson()));
+  }
+  return s;
+}
+
 /** scanFlatJson into reused arrays: the number of pairs, or -1 for text it does not read. */
 function scanFlatJsonInto(text: string, out: FlatJson): number {
   const n = text.length;
@@ -125,7 +137,7 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
 
 /** Returns false when the text is not JSON at all (the caller tries other formats). */
 export function parseJsonPayload(d: Draft, text: string, ctx: ParseContext): boolean {
-  const flat = newFlatJson();
+  const flat = flatJsonScratch(ctx.depth);
   const count = scanFlatJsonInto(text, flat);
   if (count >= 0 && !isJournalKeys(flat.keys, count)) {
     parseFlatRecord(d, flat.keys, flat.vals, flat.hashes, count, ctx);
