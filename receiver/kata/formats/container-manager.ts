@@ -16,6 +16,20 @@ import { agentRpc } from './json';
 
 const KLOG = /^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{1,9})\s+(\d{1,10}) ([^\]\s]{1,256}):(\d{1,7})\] /;
 
+const KLOG_SEVERITY = { I: Severity.INFO, W: Severity.WARN, E: Severity.ERROR, F: Severity.FATAL } as const;
+
+let yearOfMillis = Number.NaN;
+let yearOf = 0;
+
+/** The UTC year of a clock reading; the reference clock rarely changes between records. */
+function utcYear(ms: number): number {
+  if (ms !== yearOfMillis) {
+    yearOfMillis = ms;
+    yearOf = new Date(ms).getUTCFullYear();
+  }
+  return yearOf;
+}
+
 /** klog: `E0411 14:39:23.063340  954779 remote_runtime.go:319] "msg" err="..."` (year not written). */
 export function parseKlog(d: Draft, text: string, ctx: ParseContext): boolean {
   const m = KLOG.exec(text);
@@ -23,9 +37,8 @@ export function parseKlog(d: Draft, text: string, ctx: ParseContext): boolean {
   d.format = 'klog';
   d.component = 'container-manager';
   d.service = ctx.identifier || 'kubelet';
-  setSeverity(d, { I: Severity.INFO, W: Severity.WARN, E: Severity.ERROR, F: Severity.FATAL }[m[1] as 'I']!, m[1]!);
-  const ref = new Date(ctx.refMillis);
-  let year = ref.getUTCFullYear();
+  setSeverity(d, KLOG_SEVERITY[m[1] as 'I'], m[1]!);
+  let year = utcYear(ctx.refMillis);
   let ms = Date.UTC(year, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
   if (ms > ctx.refMillis + 86_400_000) ms = Date.UTC(--year, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
   if (!Number.isNaN(ms)) d.record.timeUnixNano = nanosFromParts(ms / 1000, m[7]!);
