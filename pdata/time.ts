@@ -96,7 +96,12 @@ export function nanosFromParts(seconds: number, fraction: string): string {
   if (seconds === 0 && fraction === '') return '0';
   const frac = fraction.length >= 9 ? fraction.slice(0, 9) : fraction + ZEROS[9 - fraction.length]!;
   if (seconds === 0) return String(Number(frac));
-  const ns = String(seconds) + frac;
+  // Records come in time order: most share their second with the one before.
+  if (seconds !== lastSecondsValue) {
+    lastSecondsValue = seconds;
+    lastSecondsText = String(seconds);
+  }
+  const ns = lastSecondsText + frac;
   if (Number.isInteger(seconds)) {
     // millisFromNanos of this very string, for the clock learning that follows.
     const a = frac.charCodeAt(0) - 48;
@@ -109,6 +114,10 @@ export function nanosFromParts(seconds: number, fraction: string): string {
   }
   return ns;
 }
+
+/** The seconds nanosFromParts wrote last, as a number and in decimal. */
+let lastSecondsValue = Number.NaN;
+let lastSecondsText = '';
 
 /** The last time string nanosFromParts made, and its whole milliseconds. */
 let lastNanos = '';

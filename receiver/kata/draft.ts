@@ -181,12 +181,15 @@ export function beginRelay(d: Draft): RelaySaved {
   const saved: RelaySaved = { time: d.record.timeUnixNano, component: d.component, service: d.service };
   const depth = (getAttr(d, K.RELAY_DEPTH) as number | undefined) ?? 0;
   if (depth === 0) {
-    if (d.timeText !== '') setAttr(d, K.RELAY_TIME, d.timeText);
-    if (d.record.severityText !== '') setAttr(d, K.RELAY_SEVERITY_TEXT, d.record.severityText);
-    setAttr(d, K.RELAY_COMPONENT, d.component);
-    setAttr(d, K.RELAY_FORMAT, d.format);
+    // Only this function sets kata.relay.*: before the first relay none is set.
+    if (d.timeText !== '') addAttr(d, K.RELAY_TIME, d.timeText);
+    if (d.record.severityText !== '') addAttr(d, K.RELAY_SEVERITY_TEXT, d.record.severityText);
+    addAttr(d, K.RELAY_COMPONENT, d.component);
+    addAttr(d, K.RELAY_FORMAT, d.format);
+    addAttr(d, K.RELAY_DEPTH, 1);
+  } else {
+    setAttr(d, K.RELAY_DEPTH, depth + 1);
   }
-  setAttr(d, K.RELAY_DEPTH, depth + 1);
   // The inner record names its own emitter; endRelay falls back to the wrapper's when it does not.
   d.component = 'unknown';
   d.record.severityNumber = Severity.UNSPECIFIED;

@@ -43,20 +43,23 @@ function setOnce(key: string): FieldHandler {
   };
 }
 
-/** `/^\d{1,10}$/.test(v)`. */
-function isPidText(v: string): boolean {
+/** `Number(v)` when `/^\d{1,10}$/.test(v)`, else -1: the digits are read once, for both. */
+function pidValue(v: string): number {
   const n = v.length;
-  if (n === 0 || n > 10) return false;
+  if (n === 0 || n > 10) return -1;
+  let value = 0;
   for (let i = 0; i < n; i++) {
     const c = v.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
+    if (c < 48 || c > 57) return -1;
+    value = value * 10 + c - 48;
   }
-  return true;
+  return value;
 }
 
 function setPid(d: Draft, v: string): void {
+  const pid = pidValue(v);
   // pid once held a container id (kata-containers#2185): keep such text, never coerce it.
-  if (isPidText(v)) setAttr(d, K.PROCESS_PID, Number(v));
+  if (pid >= 0) setAttr(d, K.PROCESS_PID, pid);
   else if (v !== '') setAttr(d, FIELD_PID, v);
 }
 

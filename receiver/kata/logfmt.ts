@@ -101,6 +101,23 @@ export function newLogfmtPairs(): LogfmtPairs {
   return { pairs: new Array<string>(32), hashes: new Array<number>(16), clean: true, unterminated: false, named: false };
 }
 
+const SCRATCH: LogfmtPairs[] = [];
+
+/**
+ * The LogfmtPairs of one nesting depth, reused from record to record: allocating and
+ * filling fresh arrays per record was a measurable share of the parse. A caller reads the
+ * pairs before it parses any nested text, and nested text has a depth of its own, so no
+ * two uses of one depth overlap.
+ */
+export function logfmtScratch(depth: number): LogfmtPairs {
+  let s = SCRATCH[depth];
+  if (s === undefined) {
+    while (SCRATCH.length < depth) SCRATCH.push(newLogfmtPairs());
+    SCRATCH.push((s = newLogfmtPairs()));
+  }
+  return s;
+}
+
 /** Reads the pairs of a logfmt text. */
 export function scanLogfmt(text: string, start = 0): LogfmtResult {
   const out = newLogfmtPairs();

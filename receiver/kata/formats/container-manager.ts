@@ -10,11 +10,25 @@ import type { Draft } from '../draft';
 import { getAttr, markDamaged, setAttr, setSeverity } from '../draft';
 import { applyFieldHashed } from '../fields';
 import { K } from '../keys';
-import { newLogfmtPairs, scanLogfmtInto } from '../logfmt';
+import { logfmtScratch, scanLogfmtInto } from '../logfmt';
 import { findClosingQuote, goUnescape } from '../unquote';
 import { agentRpc } from './json';
 
 const KLOG = /^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{1,9})\s+(\d{1,10}) ([^\]\s]{1,256}):(\d{1,7})\] /;
+
+const KLOG_SEVERITY = { I: Severity.INFO, W: Severity.WARN, E: Severity.ERROR, F: Severity.FATAL } as const;
+
+let yearOfMillis = Number.NaN;
+let yearOf = 0;
+
+/** The UTC year of a clock reading; the reference clock rarely changes between records. */
+function utcYear(ms: number): number {
+  if (ms !== yearOfMillis) {
+    yearOfMillis = ms;
+    yearOf = new Date(ms).getUTCFullYear();
+  }
+  return yearOf;
+}
 
 /** klog: `E0411 14:39:23.063340  954779 remote_runtime.go:319] "msg" err="..."` (year not written). */
 export function parseKlog(d: Draft, text: string, ctx: ParseContext): boolean {
@@ -23,9 +37,8 @@ export function parseKlog(d: Draft, text: string, ctx: ParseContext): boolean {
   d.format = 'klog';
   d.component = 'container-manager';
   d.service = ctx.identifier || 'kubelet';
-  setSeverity(d, { I: Severity.INFO, W: Severity.WARN, E: Severity.ERROR, F: Severity.FATAL }[m[1] as 'I']!, m[1]!);
-  const ref = new Date(ctx.refMillis);
-  let year = ref.getUTCFullYear();
+  setSeverity(d, KLOG_SEVERITY[m[1] as 'I'], m[1]!);
+  let year = utcYear(ctx.refMillis);
   let ms = Date.UTC(year, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
   if (ms > ctx.refMillis + 86_400_000) ms = Date.UTC(--year, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
   if (!Number.isNaN(ms)) d.record.timeUnixNano = nanosFromParts(ms / 1000, m[7]!);
@@ -39,7 +52,7 @@ export function parseKlog(d: Draft, text: string, ctx: ParseContext): boolean {
     const close = findClosingQuote(rest, 1);
     if (close > 0) {
       d.record.body = goUnescape(rest.slice(1, close)).value;
-      const fields = newLogfmtPairs();
+      const fields = logfmtScratch(ctx.depth);
       const count = scanLogfmtInto(rest, close + 1, fields);
       if (!fields.clean) markDamaged(d, 'partial', 'malformed klog fields');
       for (let i = 0; i < count; i++) applyFieldHashed(d, fields.pairs[2 * i]!, fields.hashes[i]!, fields.pairs[2 * i + 1]!);

@@ -67,6 +67,18 @@ function newFlatJson(): FlatJson {
   return { keys: new Array<string>(16), vals: new Array<string>(16), hashes: new Array<number>(16) };
 }
 
+const FLAT_SCRATCH: FlatJson[] = [];
+
+/** The FlatJson of one nesting depth, reused as logfmtScratch (logfmt.ts) is, for the same reasons. */
+function flatJsonScratch(depth: number): FlatJson {
+  let s = FLAT_SCRATCH[depth];
+  if (s === undefined) {
+    while (FLAT_SCRATCH.length < depth) FLAT_SCRATCH.push(newFlatJson());
+    FLAT_SCRATCH.push((s = newFlatJson()));
+  }
+  return s;
+}
+
 /** scanFlatJson into reused arrays: the number of pairs, or -1 for text it does not read. */
 function scanFlatJsonInto(text: string, out: FlatJson): number {
   const n = text.length;
@@ -81,14 +93,18 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
   // At the opening quote of a key.
   let i = 1;
   for (;;) {
-    const ke = text.indexOf('"', i + 1);
-    if (ke < 0 || bs < ke) return -1;
     const c0 = text.charCodeAt(i + 1);
     if (c0 >= 48 && c0 <= 57) return -1;
+    // Keys are short: the loop that hashes a key also finds its closing quote. A key with a
+    // backslash or without a closing quote is not read here.
+    let ke = i + 1;
+    let h = 0;
+    for (let c = c0; c !== 34; c = text.charCodeAt(++ke)) {
+      if (ke >= n || c === 92) return -1;
+      h = (Math.imul(h, 31) + c) | 0;
+    }
     if (text.charCodeAt(ke + 1) !== 58 || text.charCodeAt(ke + 2) !== 34) return -1;
     const key = text.slice(i + 1, ke);
-    let h = 0;
-    for (let k = i + 1; k < ke; k++) h = (Math.imul(h, 31) + text.charCodeAt(k)) | 0;
     const vs = ke + 3;
     let ve = text.indexOf('"', vs);
     if (ve < 0) return -1;
@@ -125,7 +141,7 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
 
 /** Returns false when the text is not JSON at all (the caller tries other formats). */
 export function parseJsonPayload(d: Draft, text: string, ctx: ParseContext): boolean {
-  const flat = newFlatJson();
+  const flat = flatJsonScratch(ctx.depth);
   const count = scanFlatJsonInto(text, flat);
   if (count >= 0 && !isJournalKeys(flat.keys, count)) {
     parseFlatRecord(d, flat.keys, flat.vals, flat.hashes, count, ctx);

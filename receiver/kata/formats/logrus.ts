@@ -11,7 +11,7 @@ import type { Draft } from '../draft';
 import { beginRelay, endRelay, getAttr, hasAttr, markDamaged, setAttr, setHypervisor, setSeverity } from '../draft';
 import { applyFieldHashed, fieldKey } from '../fields';
 import { K } from '../keys';
-import { newLogfmtPairs, scanLogfmtInto } from '../logfmt';
+import { logfmtScratch, scanLogfmtInto } from '../logfmt';
 import { severityFromLevel } from '../severity';
 import { stripAnsi } from '../unquote';
 import { agentRpc } from './json';
@@ -110,7 +110,7 @@ function logrusComponent(d: Draft, ctx: ParseContext): void {
 }
 
 export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): void {
-  const res = newLogfmtPairs();
+  const res = logfmtScratch(ctx.depth);
   const count = scanLogfmtInto(text, 0, res);
   if (res.named && ctx.depth === 0) d.selfDescribed = true;
   d.format = 'logfmt';
@@ -213,7 +213,7 @@ export function parseLogrusTty(d: Draft, text: string, ctx: ParseContext): boole
   const message = (f === null ? rest : rest.slice(0, f.index)).trimEnd();
   d.record.body = message;
   if (f !== null) {
-    const res = newLogfmtPairs();
+    const res = logfmtScratch(ctx.depth);
     const count = scanLogfmtInto(rest, f.index + 1, res);
     if (!res.clean) markDamaged(d, 'partial', 'malformed logfmt fields');
     for (let i = 0; i < count; i++) applyFieldHashed(d, res.pairs[2 * i]!, res.hashes[i]!, res.pairs[2 * i + 1]!);
