@@ -11,8 +11,11 @@
  *               to the arrival of an end marker written after its last line. Reported per
  *               wall-second and per CPU-second of the sidecar process (user + system of
  *               all its threads: libuv's pool, where gzip and file reads run, included, so
- *               moving work off the main thread does not make it cheaper). One warm-up on a
- *               tenth of the corpus, then --runs measured runs (median).
+ *               moving work off the main thread does not make it cheaper). One warm-up
+ *               pass of the whole corpus (V8 still compiles hot code on its background
+ *               threads through the first pass, and those threads count: after a warm-up
+ *               on a tenth of the corpus, the first measured run came out 5–10% below the
+ *               others), then --runs measured runs (median).
  *   latency     a writer appends corpus lines at a steady rate with a probe line every
  *               20 ms carrying process.hrtime.bigint(); the sink times each probe on
  *               arrival (the monotonic clock is shared by all processes): added latency
@@ -719,7 +722,7 @@ async function main(): Promise<number> {
   let problemsMain: string[] = [];
   try {
     log('throughput: warm-up');
-    const warmup = await throughputRun(ctx, 'warmup', Math.ceil(args.lines / 10));
+    const warmup = await throughputRun(ctx, 'warmup');
     const runs: ThroughputRun[] = [];
     for (let i = 0; i < args.runs; i++) {
       const r = await throughputRun(ctx, 'throughput');
@@ -748,7 +751,7 @@ async function main(): Promise<number> {
       sidecar = await Sidecar.start(otherConfig, work, canPin ? 0 : undefined);
       ctx.sidecar = sidecar;
       await sink.request('up', 'up');
-      const warmup = await throughputRun(ctx, 'warmup', Math.ceil(args.lines / 10));
+      const warmup = await throughputRun(ctx, 'warmup');
       const runs: ThroughputRun[] = [];
       for (let i = 0; i < args.gzipRuns; i++) {
         const r = await throughputRun(ctx, `throughput-${compression}`);
