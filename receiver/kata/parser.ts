@@ -17,6 +17,7 @@ import { startsLikeLogfmt } from './logfmt';
 import { severityFromLevel, SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from './severity';
 import { millisFromNanos, nanosFromShortDate } from '../../pdata/time';
 import { stripAnsi } from './unquote';
+import { dropFinalCr } from './final-cr';
 import { parseClientError, parseKlog, parseKubectlEvents } from './formats/container-manager';
 import { parseEnvLogger, parseImagePullProgress, parsePrintk, parseSystemd } from './formats/guest';
 import {
@@ -152,7 +153,7 @@ export function dispatch(d: Draft, text: string, ctx: ParseContext): void {
 /** Text no format claimed: the emitter is known from the identifier, the console, or not at all. */
 function parseText(d: Draft, text: string, ctx: ParseContext): void {
   d.format = 'text';
-  const plain = stripAnsi(text).replace(/\r$/, '');
+  const plain = dropFinalCr(stripAnsi(text));
   d.record.body = plain;
   if (ctx.identifier === 'kata' && !ctx.relayed) {
     // The Go shim always writes logfmt under "kata", so plain text there is runtime-rs ≥ 3.20.

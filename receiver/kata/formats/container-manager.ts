@@ -32,6 +32,8 @@ function utcYear(ms: number): number {
 
 /** klog: `E0411 14:39:23.063340  954779 remote_runtime.go:319] "msg" err="..."` (year not written). */
 export function parseKlog(d: Draft, text: string, ctx: ParseContext): boolean {
+  const c = text.charCodeAt(0);
+  if (c !== 73 /* I */ && c !== 87 /* W */ && c !== 69 /* E */ && c !== 70 /* F */) return false;
   const m = KLOG.exec(text);
   if (m === null) return false;
   d.format = 'klog';
@@ -66,8 +68,12 @@ export function parseKlog(d: Draft, text: string, ctx: ParseContext): boolean {
 
 const CLIENT_ERROR = /^(?:(ctr|docker|crictl|nerdctl|podman|kubectl): |(Error response from daemon): |(Error): |(Failed to create pod sandbox): |(Warning +\w+ .*))/;
 
+/** The first characters CLIENT_ERROR accepts: other text is ruled out without running it. */
+const CLIENT_ERROR_FIRST = new Set([...'cdnpkEFW'].map((ch) => ch.charCodeAt(0)));
+
 /** One-shot client errors (`ctr: failed to create shim task: ...`), possibly spanning several lines. */
 export function parseClientError(d: Draft, text: string, ctx: ParseContext): boolean {
+  if (!CLIENT_ERROR_FIRST.has(text.charCodeAt(0))) return false;
   const m = CLIENT_ERROR.exec(text);
   if (m === null) return false;
   d.format = 'client-error';
@@ -87,6 +93,9 @@ const EVENT_ROW = /^\s{1,8}(Normal|Warning)\s{2,}\S/;
  * Warning), or one row of it on its own (`  Warning  Failed  5s  kubelet  Error: ...`).
  */
 export function parseKubectlEvents(d: Draft, text: string): boolean {
+  // A row opens with white space (`\s`), which no printable ASCII character is.
+  const c = text.charCodeAt(0);
+  if (c > 32 && c < 127 && c !== 69 /* E */) return false;
   let warning: boolean;
   if (text.startsWith('Events:')) {
     warning = /^\s+Warning\s/m.test(text);

@@ -11,6 +11,7 @@ import { setAttr, setSeverity } from '../draft';
 import { K } from '../keys';
 import { severityFromLevel } from '../severity';
 import { stripAnsi } from '../unquote';
+import { dropFinalCr } from '../final-cr';
 
 const PRINTK = /^\[\s*(\d{1,9}\.\d{1,9})\] ?/;
 
@@ -56,7 +57,7 @@ const SYSTEMD_STATUS = /^\[\s*(OK|FAILED|DEPEND|TIME|\*{1,3} ?|\s\*{1,3})\s*\] /
 const SYSTEMD_PROGRESS = /^\s+(Starting|Stopping|Mounting|Unmounting|Activating|Deactivating) /;
 
 export function parseSystemd(d: Draft, text: string): boolean {
-  const plain = stripAnsi(text).replace(/\r$/, '');
+  const plain = dropFinalCr(stripAnsi(text));
   const m = SYSTEMD_STATUS.exec(plain);
   if (m === null && !SYSTEMD_PROGRESS.test(plain)) return false;
   d.format = 'systemd';
@@ -94,7 +95,7 @@ export function parseEnvLogger(d: Draft, text: string, ctx: ParseContext): boole
   d.record.timeUnixNano = parseTimestamp(m[1]!) || d.record.timeUnixNano;
   setSeverity(d, severityFromLevel(m[2]!), m[2]!);
   setAttr(d, K.MODULE, target);
-  d.record.body = plain.slice(m[0].length).replace(/\r$/, '');
+  d.record.body = dropFinalCr(plain.slice(m[0].length));
   if (target === 'virtiofsd' || target.startsWith('virtiofsd::')) {
     d.component = 'virtiofsd';
   } else {
@@ -115,6 +116,9 @@ const UMOCI_PROGRESS = /^ {1,8}• /;
  * the guest console interleaves with agent JSON: `Storing signatures`, `   • unpack layer: ...`.
  */
 export function parseImagePullProgress(d: Draft, text: string): boolean {
+  // umoci indents with spaces; skopeo's lines open with G, C, W or S.
+  const c = text.charCodeAt(0);
+  if (c !== 32 && c !== 71 /* G */ && c !== 67 /* C */ && c !== 87 /* W */ && c !== 83 /* S */) return false;
   let service: string;
   if (UMOCI_PROGRESS.test(text)) service = 'umoci';
   else if (SKOPEO_PROGRESS.test(text)) service = 'skopeo';

@@ -20,6 +20,9 @@ const ELAPSED_SCALE: Record<string, number> = { ns: 1e-9, 'µs': 1e-6, us: 1e-6,
 
 /** `cloud-hypervisor: 76.947714ms: INFO:vmm/src/cpu.rs:664 -- Creating vCPU: cpu_id = 0`. */
 export function parseCloudHypervisor(d: Draft, text: string): boolean {
+  // Both forms open with `c` or `V`: other text is ruled out without running the expression.
+  const c = text.charCodeAt(0);
+  if (c !== 99 /* c */ && c !== 86 /* V */) return false;
   const m = CLH.exec(text);
   if (m === null) {
     // CLH's fatal error chain on the console has no prefix.
@@ -72,6 +75,7 @@ const QEMU = /^(qemu-[\w.-]{1,64}): /;
 
 /** QEMU stderr: `qemu-system-x86_64: -device ...: Failed to read msg header`. */
 export function parseQemu(d: Draft, text: string): boolean {
+  if (text.charCodeAt(0) !== 113 /* q */) return false;
   const m = QEMU.exec(text);
   if (m === null) return false;
   d.format = 'qemu';

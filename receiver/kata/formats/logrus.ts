@@ -187,11 +187,16 @@ function relay(d: Draft, inner: string, ctx: ParseContext): void {
   endRelay(d, saved);
 }
 
+/** First letters of the levels TTY accepts. */
+const TTY_FIRST = new Set([...'TDIWEFP'].map((ch) => ch.charCodeAt(0)));
 const TTY = /^(TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[([^\]]{1,40})\] ?/;
 const TTY_FIELD = /\s[A-Za-z_][\w.-]{0,64}=/g;
 
 /** logrus on a terminal: `LEVL[elapsed or time] message padded to 44 columns  k=v ...`. */
 export function parseLogrusTty(d: Draft, text: string, ctx: ParseContext): boolean {
+  // Text that opens with neither an escape (colour) nor a level's first letter is not this.
+  const c = text.charCodeAt(0);
+  if (c !== 27 && !TTY_FIRST.has(c)) return false;
   const plain = stripAnsi(text);
   const m = TTY.exec(plain);
   if (m === null) return false;

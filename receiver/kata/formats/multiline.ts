@@ -14,6 +14,9 @@ const GOROUTINE = /^goroutine \d{1,12} \[/;
 const KATA_FRAMES = /kata-containers|containerd-shim-kata|virtcontainers/;
 
 export function parseGoPanic(d: Draft, text: string, ctx: ParseContext): boolean {
+  // `panic: `, `fatal error: ` or `goroutine `: other text is ruled out without the expressions.
+  const c = text.charCodeAt(0);
+  if (c !== 112 /* p */ && c !== 102 /* f */ && c !== 103 /* g */) return false;
   const m = GO_PANIC.exec(text);
   const nl = text.indexOf('\n');
   if (m === null) {
