@@ -9,13 +9,16 @@
  *   memory     parse over a ~1 GiB file (the corpus appended to itself), RSS sampled every
  *              ~50 MB read after a forced GC.
  * Each of the first three runs once to warm up and then `--runs` (3) times; the report gives
- * the median of each figure. The baseline runs at least BASELINE_MIN_RUNS (7) times: one run
- * takes about 0.4 s and varies by +-8% on a shared machine, and its median is the divisor
- * of the parse / baseline ratio; with 7 runs instead of 3 the median varies about a third
- * less (2.7% instead of 4.2% standard deviation, resampled from 15 runs on the 2-core
- * machine). The baseline itself is unchanged: the same plain line split. Lines per CPU-second (user+system of this process) is the
- * figure to compare across machines and runs: the parser is single-threaded, so it is not
- * moved by other load the way wall time is.
+ * the median of each figure. The baseline and parse runs are interleaved, B [P B B] x runs
+ * (7 baseline runs for 3 parse runs), because the ratio divides one by the other: on a
+ * shared virtual machine the CPU time a fixed amount of work takes drifts by 10% and more
+ * over tens of seconds (the host's load is counted as the process's own), and run as two
+ * phases one after the other, the same build's ratio swung from 0.115 to 0.136 between
+ * invocations. Interleaved, both medians come from the same stretch of time. A baseline run
+ * takes about 0.4 s and varies by +-8%, hence more of them. The baseline itself is the
+ * same plain line split. Lines per CPU-second (user+system of this process) is the figure
+ * to compare across machines and runs: it moves much less than wall time when other
+ * processes share the machine.
  *
  * Writes a text report to stdout and bench/out/report.json (report-quick.json with --quick).
  * Exits 0 even when a target is missed, unless --enforce is given.
@@ -23,7 +26,7 @@
  * Flags:
  *   --quick            200k-line corpus, no memory phase (development)
  *   --enforce          exit 1 when a target FAILs
- *   --runs N           measured runs per phase (default 3; the baseline at least 7)
+ *   --runs N           measured runs per phase (default 3; the baseline 1 + 2N when parse runs too)
  *   --no-warmup        skip the warm-up runs
  *   --only a,b         run only these phases (baseline, parse, serialize, memory, tagging;
  *                      tagging: the sigma engine per record, see bench/tagging.ts)
@@ -59,8 +62,6 @@ const PHASES = ['baseline', 'parse', 'serialize', 'memory', 'tagging'] as const;
 type Phase = (typeof PHASES)[number];
 type Measured = Exclude<Phase, 'memory' | 'tagging'>;
 
-/** The baseline is short and noisy, and the ratio divides by its median (see the top comment). */
-const BASELINE_MIN_RUNS = 7;
 
 const TARGET_PARSE_LINES_PER_CPU_S = 300_000;
 const TARGET_RATIO = 1 / 8;
@@ -365,24 +366,19 @@ interface PhaseResult {
   partial: number;
 }
 
-function runCount(kind: Measured, args: Args): number {
-  return kind === 'baseline' ? Math.max(args.runs, BASELINE_MIN_RUNS) : args.runs;
+/** Baseline runs: the ratio's divisor, short and noisy, so more of them (see the top comment). */
+function baselineRunCount(args: Args): number {
+  return args.only.has('parse') ? 1 + 2 * args.runs : args.runs;
 }
 
-async function measurePhase(kind: Measured, file: string, args: Args, refMillis: number): Promise<PhaseResult> {
-  let warmup: PhaseResult['warmup'] = null;
-  if (args.warmup) {
-    const w = await runOnce(kind, file, refMillis);
-    warmup = { wallS: w.wallS, cpuS: w.cpuS };
-    log(`  ${kind.padEnd(9)} warm-up   ${fmtRun(w)}`);
-  }
-  const runs: RunResult[] = [];
-  const count = runCount(kind, args);
-  for (let i = 0; i < count; i++) {
-    const r = await runOnce(kind, file, refMillis);
-    runs.push(r);
-    log(`  ${kind.padEnd(9)} run ${i + 1}/${count} ${fmtRun(r)}`);
-  }
+async function warmUp(kind: Measured, file: string, args: Args, refMillis: number): Promise<PhaseResult['warmup']> {
+  if (!args.warmup) return null;
+  const w = await runOnce(kind, file, refMillis);
+  log(`  ${kind.padEnd(9)} warm-up   ${fmtRun(w)}`);
+  return { wallS: w.wallS, cpuS: w.cpuS };
+}
+
+function phaseResult(kind: Measured, warmup: PhaseResult['warmup'], runs: RunResult[]): PhaseResult {
   const last = runs[runs.length - 1]!;
   return {
     phase: kind,
@@ -401,6 +397,43 @@ async function measurePhase(kind: Measured, file: string, args: Args, refMillis:
     failed: last.failed,
     partial: last.partial,
   };
+}
+
+/**
+ * The selected phases of baseline, parse and serialize. Baseline and parse are interleaved
+ * (B [P B B] x runs, see the top comment); serialize runs after them.
+ */
+async function measurePhases(file: string, args: Args, refMillis: number): Promise<Partial<Record<Measured, PhaseResult>>> {
+  const kinds = (['baseline', 'parse', 'serialize'] as const).filter((k) => args.only.has(k));
+  const warmups: Partial<Record<Measured, PhaseResult['warmup']>> = {};
+  const runs: Record<Measured, RunResult[]> = { baseline: [], parse: [], serialize: [] };
+  const total: Record<Measured, number> = { baseline: baselineRunCount(args), parse: args.runs, serialize: args.runs };
+  const once = async (kind: Measured): Promise<void> => {
+    const r = await runOnce(kind, file, refMillis);
+    runs[kind].push(r);
+    log(`  ${kind.padEnd(9)} run ${runs[kind].length}/${total[kind]} ${fmtRun(r)}`);
+  };
+  const interleave = args.only.has('baseline') && args.only.has('parse');
+  if (interleave) {
+    log('phases baseline and parse, interleaved');
+    warmups.baseline = await warmUp('baseline', file, args, refMillis);
+    warmups.parse = await warmUp('parse', file, args, refMillis);
+    await once('baseline');
+    for (let i = 0; i < args.runs; i++) {
+      await once('parse');
+      await once('baseline');
+      await once('baseline');
+    }
+  }
+  for (const kind of kinds) {
+    if (interleave && kind !== 'serialize') continue;
+    log(`phase ${kind}`);
+    warmups[kind] = await warmUp(kind, file, args, refMillis);
+    for (let i = 0; i < total[kind]; i++) await once(kind);
+  }
+  const out: Partial<Record<Measured, PhaseResult>> = {};
+  for (const kind of kinds) out[kind] = phaseResult(kind, warmups[kind] ?? null, runs[kind]);
+  return out;
 }
 
 function fmtRun(r: RunResult): string {
@@ -549,12 +582,7 @@ async function main(): Promise<number> {
   log(corpus.reused ? `  reused ${corpus.file}` : `  generated ${corpus.file} in ${corpus.generatedS.toFixed(1)} s`);
   const refMillis = corpus.meta.startMillis;
 
-  const phases: Partial<Record<Measured, PhaseResult>> = {};
-  for (const kind of ['baseline', 'parse', 'serialize'] as const) {
-    if (!args.only.has(kind)) continue;
-    log(`phase ${kind}`);
-    phases[kind] = await measurePhase(kind, corpus.file, args, refMillis);
-  }
+  const phases = await measurePhases(corpus.file, args, refMillis);
 
   let memory: MemoryResult | null = null;
   let memoryNote = '';
@@ -624,7 +652,8 @@ async function main(): Promise<number> {
     units: { mbPerS: '10^6 bytes per second of input', rss: 'MiB (2^20 bytes)', cpu: 'user+system seconds of this process' },
     corpus: { file: corpus.file, reused: corpus.reused, generatedS: corpus.generatedS, ...corpus.meta },
     runsPerPhase: args.runs,
-    baselineRuns: runCount('baseline', args),
+    baselineRuns: phases.baseline?.runs.length ?? 0,
+    baselineInterleavedWithParse: phases.baseline !== undefined && phases.parse !== undefined,
     warmup: args.warmup,
     phases,
     parseToBaselineRatio: Number.isNaN(ratio) ? null : ratio,
@@ -644,7 +673,9 @@ async function main(): Promise<number> {
   out.push(`Corpus ${corpus.file} (${corpus.reused ? 'reused' : `generated in ${corpus.generatedS.toFixed(1)} s`}), seed ${corpus.meta.seed}:`);
   out.push(formatMix(corpus.meta.summary));
   out.push('');
-  const baselineRuns = phases.baseline !== undefined && runCount('baseline', args) !== args.runs ? ` (baseline ${runCount('baseline', args)})` : '';
+  const baselineRuns = phases.baseline !== undefined && phases.baseline.runs.length !== args.runs
+    ? ` (baseline ${phases.baseline.runs.length}${phases.parse !== undefined ? ', interleaved with parse' : ''})`
+    : '';
   out.push(`Throughput: median of ${args.runs} runs${baselineRuns}${args.warmup ? ' after one warm-up run' : ''}; MB = 10^6 bytes; CPU = user+system of this process`);
   out.push(`  ${'phase'.padEnd(10)} ${'lines/s'.padStart(10)} ${'MB/s'.padStart(8)} ${'CPU s'.padStart(7)} ${'wall s'.padStart(7)} ${'lines/CPU-s'.padStart(12)} ${'peak RSS'.padStart(9)} ${'maxRSS'.padStart(8)}  records / failed / partial`);
   for (const p of Object.values(phases)) {
