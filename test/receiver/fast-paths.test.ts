@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { JOURNAL_SHORT_REFERENCE, peel } from '../../receiver/kata/envelope';
 import { scanFlatJson } from '../../receiver/kata/formats/json';
+import { escapedJsonEnd, scanEscapedJsonInto } from '../../receiver/kata/formats/escaped-json';
 import { parseText } from '../../receiver/kata/parse-text';
 import { monthIndex } from '../../pdata/time';
 
@@ -91,6 +92,39 @@ describe('fast paths', () => {
         const keys = Object.keys(obj);
         assert.deepEqual(flat.keys, keys, text);
         assert.deepEqual(flat.vals, keys.map((k) => obj[k]), text);
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
+  it('scan escaped flat JSON in place only as the flat scan reads its decoded text', () => {
+    const key = fc.constantFrom('msg', 'level', 'ts', 'a"b', 'c\\d', '', '0', 'x\ny', 'é', 'dup');
+    const value = fc.oneof(
+      fc.constantFrom('plain', 'with "quote"', 'back\\slash', 'nl\nx', '\\"', '{"inner":"json \\"q\\""}', '', 'é…', '\u0000', 'rpc: \\"start\\"'),
+      fc.string({ unit: 'binary', maxLength: 12 }),
+    );
+    const object = fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 6 }).map((pairs) =>
+      '{' + pairs.map(([k, v]) => JSON.stringify(k) + ':' + JSON.stringify(v)).join(',') + '}');
+    // The inner text as a JSON string, then (maybe) damaged, as it stands in the outer record.
+    const escaped = fc.tuple(object, fc.nat(), fc.constantFrom('', '"', '\\', '\\"', '\\\\', ',', '}', 'n', '\\n')).map(([t, at, c]) => {
+      const s = JSON.stringify(t) + ',"level":"DEBG"}';
+      const i = 1 + (at % s.length);
+      return s.slice(0, i) + c + s.slice(i);
+    });
+    const out = { keys: [] as string[], vals: [] as string[], hashes: [] as number[], nestedAt: -1, nestedCount: 0, msgStart: 0, msgEnd: 0 };
+    fc.assert(
+      fc.property(escaped, (text) => {
+        if (!text.startsWith('"{\\"')) return;
+        const count = scanEscapedJsonInto(text, 1, out);
+        if (count < 0) return;
+        // The outer string ends where the scan says, and decodes to text the flat scan reads the same.
+        const decoded = JSON.parse(text.slice(0, escapedJsonEnd + 1)) as string;
+        assert.equal(/^"(?:[^"\\]|\\.)*"/.exec(text)?.[0].length, escapedJsonEnd + 1, text);
+        const flat = scanFlatJson(decoded);
+        assert.ok(flat !== null, text);
+        assert.deepEqual(out.keys.slice(0, count), flat.keys, text);
+        assert.deepEqual(out.vals.slice(0, count), flat.vals, text);
+        assert.deepEqual(out.hashes.slice(0, count), flat.hashes, text);
       }),
       { numRuns: RUNS * 10 },
     );

@@ -7,13 +7,16 @@
  */
 import { nanosFromMicrosString, parseTimestamp } from '../../../pdata/time';
 import type { ParseContext } from '../context';
-import { MAX_DEPTH } from '../context';
+import { MAX_DEPTH, nested } from '../context';
 import type { Draft } from '../draft';
-import { getAttr, hasAttr, markDamaged, setAttr, setAttrOnce, setSeverity } from '../draft';
+import { beginRelay, endRelay, getAttr, hasAttr, markDamaged, setAttr, setAttrOnce, setSeverity } from '../draft';
 import { applyField, applyFieldHashed, fieldKey, keyHash } from '../fields';
 import { isHex64 } from '../ids';
 import { K } from '../keys';
 import { severityFromLevel, SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from '../severity';
+import { escapedJsonEnd, scanEscapedJsonInto } from './escaped-json';
+import type { FlatJson } from './flat-json';
+import { addFlatPair, flatJsonScratch, newFlatJson } from './flat-json';
 import { relayRuntimeRsMessage } from './runtime-rs';
 
 type Json = Record<string, unknown>;
@@ -48,39 +51,15 @@ const CONTROL = /[\u0000-\u001f]/;
  */
 export function scanFlatJson(text: string): { keys: string[]; vals: string[]; hashes: number[] } | null {
   const out = newFlatJson();
-  const count = scanFlatJsonInto(text, out);
+  const count = scanFlatJsonInto(text, out, null);
   return count < 0 ? null : { keys: out.keys.slice(0, count), vals: out.vals.slice(0, count), hashes: out.hashes.slice(0, count) };
 }
 
 /**
- * Where scanFlatJsonInto writes: the first `count` entries of each array hold the result.
- * The arrays start with room for a usual record; entries past the count are unused.
+ * scanFlatJson into reused arrays: the number of pairs, or -1 for text it does not read.
+ * With `inner`, a msg holding an escaped JSON object is read into it in place.
  */
-interface FlatJson {
-  keys: string[];
-  vals: string[];
-  /** keyHash (fields.ts) of each key. */
-  hashes: number[];
-}
-
-function newFlatJson(): FlatJson {
-  return { keys: new Array<string>(16), vals: new Array<string>(16), hashes: new Array<number>(16) };
-}
-
-const FLAT_SCRATCH: FlatJson[] = [];
-
-/** The FlatJson of one nesting depth, reused as logfmtScratch (logfmt.ts) is, for the same reasons. */
-function flatJsonScratch(depth: number): FlatJson {
-  let s = FLAT_SCRATCH[depth];
-  if (s === undefined) {
-    while (FLAT_SCRATCH.length < depth) FLAT_SCRATCH.push(newFlatJson());
-    FLAT_SCRATCH.push((s = newFlatJson()));
-  }
-  return s;
-}
-
-/** scanFlatJson into reused arrays: the number of pairs, or -1 for text it does not read. */
-function scanFlatJsonInto(text: string, out: FlatJson): number {
+function scanFlatJsonInto(text: string, out: FlatJson, inner: FlatJson | null): number {
   const n = text.length;
   if (n < 8 || text.charCodeAt(0) !== 123 || text.charCodeAt(1) !== 34 || text.charCodeAt(n - 1) !== 125) return -1;
   if (CONTROL.test(text)) return -1;
@@ -88,6 +67,7 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
   const vals = out.vals;
   const hashes = out.hashes;
   let count = 0;
+  out.nestedAt = -1;
   let bs = text.indexOf('\\');
   if (bs < 0) bs = n;
   // At the opening quote of a key.
@@ -109,7 +89,15 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
     let ve = text.indexOf('"', vs);
     if (ve < 0) return -1;
     let value: string;
-    if (bs < ve) {
+    if (bs === vs + 1 && inner !== null && h === H_MSG && out.nestedAt < 0 && text.charCodeAt(vs) === 123 && text.charCodeAt(vs + 2) === 34 && key === 'msg' && (inner.nestedCount = scanEscapedJsonInto(text, vs, inner)) >= 0) {
+      ve = escapedJsonEnd;
+      value = '';
+      out.nestedAt = count;
+      out.msgStart = vs;
+      out.msgEnd = ve;
+      bs = text.indexOf('\\', ve + 1);
+      if (bs < 0) bs = n;
+    } else if (bs < ve) {
       // The string ends at the first quote that no backslash escapes.
       STRING_REST.lastIndex = vs;
       if (!STRING_REST.test(text)) return -1;
@@ -124,12 +112,7 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
     } else {
       value = text.slice(vs, ve);
     }
-    for (let k = 0; k < count; k++) {
-      if (hashes[k] === h && keys[k] === key) return -1;
-    }
-    keys[count] = key;
-    vals[count] = value;
-    hashes[count++] = h;
+    if ((count = addFlatPair(out, count, key, h, value)) < 0) return -1;
     const c = text.charCodeAt(ve + 1);
     if (c === 44 /* , */ && text.charCodeAt(ve + 2) === 34) {
       i = ve + 2;
@@ -142,9 +125,9 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
 /** Returns false when the text is not JSON at all (the caller tries other formats). */
 export function parseJsonPayload(d: Draft, text: string, ctx: ParseContext): boolean {
   const flat = flatJsonScratch(ctx.depth);
-  const count = scanFlatJsonInto(text, flat);
+  const count = scanFlatJsonInto(text, flat, flatJsonScratch(ctx.depth + 1));
   if (count >= 0 && !isJournalKeys(flat.keys, count)) {
-    parseFlatRecord(d, flat.keys, flat.vals, flat.hashes, count, ctx);
+    parseFlatRecord(d, flat, count, ctx, text);
     return true;
   }
   let obj = tryParse(text);
@@ -191,7 +174,7 @@ function parseJsonRecord(d: Draft, obj: Json, ctx: ParseContext): void {
   const isSlog = 'msg' in obj && ('ts' in obj || SLOG_LEVELS.has(level));
   const msg = str(obj['msg'] ?? obj['message']);
   const ts = str(obj['ts'] ?? obj['time']);
-  parseJsonFields(d, keys, vals, null, keys.length, str(obj['name']), str(obj['source']), level, isSlog, msg, ts, typeof obj['time'] === 'string', obj['daemon'] !== undefined, ctx);
+  parseJsonFields(d, keys, vals, null, keys.length, str(obj['name']), str(obj['source']), level, isSlog, msg, ts, typeof obj['time'] === 'string', obj['daemon'] !== undefined, ctx, null);
 }
 
 /** parseJsonRecord for scanned text: every value is a string. */
@@ -204,7 +187,11 @@ const H_TS = keyHash('ts');
 const H_TIME = keyHash('time');
 const H_DAEMON = keyHash('daemon');
 
-function parseFlatRecord(d: Draft, keys: string[], vals: string[], hashes: number[], count: number, ctx: ParseContext): void {
+function parseFlatRecord(d: Draft, flat: FlatJson, count: number, ctx: ParseContext, text: string): void {
+  const keys = flat.keys;
+  const vals = flat.vals;
+  const hashes = flat.hashes;
+  let inner: FlatJson | null = null;
   let name = '';
   let source = '';
   let level = '';
@@ -219,7 +206,16 @@ function parseFlatRecord(d: Draft, keys: string[], vals: string[], hashes: numbe
       case H_NAME: if (keys[i] === 'name') name = vals[i]!; break;
       case H_SOURCE: if (keys[i] === 'source') source = vals[i]!; break;
       case H_LEVEL: if (keys[i] === 'level') level = vals[i]!; break;
-      case H_MSG: if (keys[i] === 'msg') msg = vals[i]!; break;
+      case H_MSG:
+        if (keys[i] !== 'msg') break;
+        if (i === flat.nestedAt) {
+          // Still escaped: parseJsonFields decodes it only when no relay replaces it.
+          msg = text.slice(flat.msgStart, flat.msgEnd);
+          inner = flatJsonScratch(ctx.depth + 1);
+        } else {
+          msg = vals[i]!;
+        }
+        break;
       case H_MESSAGE: if (keys[i] === 'message') message = vals[i]!; break;
       case H_TS: if (keys[i] === 'ts') ts = vals[i]!; break;
       case H_TIME: if (keys[i] === 'time') time = vals[i]!; break;
@@ -228,12 +224,12 @@ function parseFlatRecord(d: Draft, keys: string[], vals: string[], hashes: numbe
     }
   }
   const isSlog = msg !== undefined && (ts !== undefined || SLOG_LEVELS.has(level));
-  parseJsonFields(d, keys, vals, hashes, count, name, source, level, isSlog, msg ?? message ?? '', ts ?? time ?? '', time !== undefined, daemon, ctx);
+  parseJsonFields(d, keys, vals, hashes, count, name, source, level, isSlog, msg ?? message ?? '', ts ?? time ?? '', time !== undefined, daemon, ctx, inner);
 }
 
 function parseJsonFields(
   d: Draft, keys: string[], vals: string[], hashes: number[] | null, count: number, name: string, source: string, level: string, isSlog: boolean, msg: string, ts: string,
-  timeIsString: boolean, hasDaemon: boolean, ctx: ParseContext,
+  timeIsString: boolean, hasDaemon: boolean, ctx: ParseContext, inner: FlatJson | null,
 ): void {
   d.format = isSlog ? 'slog-json' : 'json';
   // slog's keys come in a random order: see newAttributes.
@@ -278,7 +274,24 @@ function parseJsonFields(
   }
   agentRpc(d, msg);
   // runtime-rs ≤3.19 logs agent lines, console lines and virtiofsd output as its own msg.
+  if (inner !== null) {
+    // An escaped msg (see parseFlatRecord) reads as its decoded text in everything above:
+    // with only `\"` and `\\` escapes, no search there could match across an escape.
+    if (d.component === 'runtime-rs' && ctx.depth < MAX_DEPTH && !isJournalKeys(inner.keys, inner.nestedCount)) {
+      relayScanned(d, inner, ctx);
+      return;
+    }
+    msg = JSON.parse('"' + msg + '"') as string;
+    d.record.body = msg;
+  }
   if (d.component === 'runtime-rs') relayRuntimeRsMessage(d, msg, ctx);
+}
+
+/** relayRuntimeRsMessage for a msg that was an agent record, scanned in place already. */
+function relayScanned(d: Draft, inner: FlatJson, ctx: ParseContext): void {
+  const saved = beginRelay(d);
+  parseFlatRecord(d, inner, inner.nestedCount, nested(ctx, true), '');
+  endRelay(d, saved);
 }
 
 /** The run of word characters that ends just before `end`, or "". */

@@ -1,0 +1,108 @@
+/**
+ * A flat JSON object written escaped inside another JSON string, as runtime-rs ≤3.19 logs
+ * the agent's records: `"msg":"{\"msg\":\"policy check: ...\",\"level\":\"DEBG\",...}"`.
+ * Read where it stands, without first decoding the outer string into a text of its own
+ * and scanning that again: the decoded text would only be read once, by the same scan.
+ *
+ * The result must be what scanFlatJsonInto (json.ts) reads from the decoded string, so
+ * anything that could make the two differ gives -1 and the caller takes that way instead.
+ * In particular the outer string may use only the escapes `\"` and `\\`: then its decoded
+ * text is the outer text with those pairs reduced, and holds no control character when
+ * the outer text holds none (which the caller checked).
+ */
+import type { FlatJson } from './flat-json';
+import { addFlatPair } from './flat-json';
+
+/** Index of the quote that closes the outer string, after scanEscapedJsonInto returned a count. */
+export let escapedJsonEnd = 0;
+
+/**
+ * Reads the object whose `{` is at `from` (followed by `\"`) into `out`: the number of
+ * pairs, or -1. Keys and values are what JSON.parse gives for the decoded object.
+ */
+export function scanEscapedJsonInto(text: string, from: number, out: FlatJson): number {
+  const n = text.length;
+  let count = 0;
+  out.nestedAt = -1;
+  // At the first character of a key.
+  let i = from + 3;
+  for (;;) {
+    const c0 = text.charCodeAt(i);
+    if (c0 >= 48 && c0 <= 57) return -1;
+    // The key ends at `\"`; a raw quote would end the outer string, another escape puts a
+    // backslash in the key (which the flat scan does not read).
+    let ke = i;
+    let h = 0;
+    for (let c = c0; c !== 92; c = text.charCodeAt(++ke)) {
+      if (ke >= n || c === 34) return -1;
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    if (text.charCodeAt(ke + 1) !== 34 || text.charCodeAt(ke + 2) !== 58 || text.charCodeAt(ke + 3) !== 92 || text.charCodeAt(ke + 4) !== 34) return -1;
+    const vs = ke + 5;
+    let ve = text.indexOf('\\', vs);
+    if (ve < 0) return -1;
+    let value: string;
+    if (text.charCodeAt(ve + 1) === 34) {
+      // No escape inside the value: it is the text up to its closing `\"`, if no raw quote comes first.
+      const q = text.indexOf('"', vs);
+      if (q !== ve + 1) return -1;
+      value = text.slice(vs, ve);
+    } else {
+      ve = escapedValueEnd(text, ve);
+      if (ve < 0) return -1;
+      try {
+        // Outer decoding gives the inner string literal, inner decoding its value.
+        value = JSON.parse(JSON.parse('"' + text.slice(vs - 2, ve + 2) + '"') as string) as string;
+      } catch {
+        return -1;
+      }
+    }
+    const key = text.slice(i, ke);
+    if ((count = addFlatPair(out, count, key, h, value)) < 0) return -1;
+    const c = text.charCodeAt(ve + 2);
+    if (c === 44 /* , */ && text.charCodeAt(ve + 3) === 92 && text.charCodeAt(ve + 4) === 34) {
+      i = ve + 5;
+      continue;
+    }
+    if (c !== 125 /* } */ || text.charCodeAt(ve + 3) !== 34) return -1;
+    // The flat scan does not read decoded texts under 8 characters (`{"":""}`); those
+    // are at most 11 here.
+    if (ve + 3 - from < 16) return -1;
+    escapedJsonEnd = ve + 3;
+    return count;
+  }
+}
+
+/**
+ * From the backslash of the first escape in an inner value: the index of the `\"` that
+ * closes the value, or -1. Inner escapes are written `\\` plus the escaped character,
+ * which for a quote or backslash is itself escaped (`\\\"`, `\\\\`).
+ */
+function escapedValueEnd(text: string, p: number): number {
+  // The first raw quote at or after p, searched again only once p passed it.
+  let q = -1;
+  for (;;) {
+    const e = text.charCodeAt(p + 1);
+    if (e === 34) return p;
+    if (e !== 92) return -1;
+    const c = text.charCodeAt(p + 2);
+    if (c === 92) {
+      const d = text.charCodeAt(p + 3);
+      if (d !== 34 && d !== 92) return -1;
+      p += 4;
+    } else if (c === 34 || Number.isNaN(c)) {
+      return -1;
+    } else {
+      p += 3;
+    }
+    const next = text.indexOf('\\', p);
+    if (next < 0) return -1;
+    // The plain run before the next escape may not hold a raw quote.
+    if (q < p) {
+      q = text.indexOf('"', p);
+      if (q < 0) return -1;
+    }
+    if (q < next) return -1;
+    p = next;
+  }
+}
