@@ -100,7 +100,7 @@ describe('fast paths', () => {
   it('scan escaped flat JSON in place only as the flat scan reads its decoded text', () => {
     const key = fc.constantFrom('msg', 'level', 'ts', 'a"b', 'c\\d', '', '0', 'x\ny', 'é', 'dup');
     const value = fc.oneof(
-      fc.constantFrom('plain', 'with "quote"', 'back\\slash', 'nl\nx', '\\"', '{"inner":"json \\"q\\""}', '', 'é…', '\u0000', 'rpc: \\"start\\"'),
+      fc.constantFrom('plain', 'with "quote"', 'back\\slash', 'nl\nx', '\\"', '{"inner":"json \\"q\\""}', '', 'é…', '\u0000', 'rpc: \\"start\\"', 'q"\\ then\n\u00e9'),
       fc.string({ unit: 'binary', maxLength: 12 }),
     );
     const object = fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 6 }).map((pairs) =>

@@ -48,14 +48,10 @@ export function scanEscapedJsonInto(text: string, from: number, out: FlatJson): 
       if (q !== ve + 1) return -1;
       value = text.slice(vs, ve);
     } else {
-      ve = escapedValueEnd(text, ve);
-      if (ve < 0) return -1;
-      try {
-        // Outer decoding gives the inner string literal, inner decoding its value.
-        value = JSON.parse(JSON.parse('"' + text.slice(vs - 2, ve + 2) + '"') as string) as string;
-      } catch {
-        return -1;
-      }
+      const v = escapedValue(text, vs, ve);
+      if (v === undefined) return -1;
+      value = v;
+      ve = valueEnd;
     }
     const key = text.slice(i, ke);
     if ((count = addFlatPair(out, count, key, h, value)) < 0) return -1;
@@ -73,36 +69,57 @@ export function scanEscapedJsonInto(text: string, from: number, out: FlatJson): 
   }
 }
 
+/** Where the value escapedValue read last ends: the backslash of its closing `\"`. */
+let valueEnd = 0;
+
 /**
- * From the backslash of the first escape in an inner value: the index of the `\"` that
- * closes the value, or -1. Inner escapes are written `\\` plus the escaped character,
- * which for a quote or backslash is itself escaped (`\\\"`, `\\\\`).
+ * The value that starts at `vs` and has its first escape at `p`, or undefined. Inner escapes
+ * are written `\\` plus the escaped character, which for a quote or backslash is itself
+ * escaped (`\\\"`, `\\\\`). Values escaping nothing else (quotes in a Rust Debug dump)
+ * are put together here; others are decoded twice by JSON.parse, outer then inner.
  */
-function escapedValueEnd(text: string, p: number): number {
-  // The first raw quote at or after p, searched again only once p passed it.
-  let q = -1;
+function escapedValue(text: string, vs: number, p: number): string | undefined {
+  let value = '';
+  // Start of the run not yet added to value; -1 once JSON.parse is to decode the value.
+  let from = vs;
+  // The first raw quote from the start of the current plain run, searched again only once
+  // p passed it; one before the first escape ends the outer string inside the value.
+  let q = text.indexOf('"', vs);
+  if (q < p) return undefined;
   for (;;) {
     const e = text.charCodeAt(p + 1);
-    if (e === 34) return p;
-    if (e !== 92) return -1;
+    if (e === 34) break;
+    if (e !== 92) return undefined;
     const c = text.charCodeAt(p + 2);
     if (c === 92) {
       const d = text.charCodeAt(p + 3);
-      if (d !== 34 && d !== 92) return -1;
+      if (d !== 34 && d !== 92) return undefined;
+      if (from >= 0) {
+        value += text.slice(from, p) + (d === 34 ? '"' : '\\');
+        from = p + 4;
+      }
       p += 4;
     } else if (c === 34 || Number.isNaN(c)) {
-      return -1;
+      return undefined;
     } else {
+      from = -1;
       p += 3;
     }
     const next = text.indexOf('\\', p);
-    if (next < 0) return -1;
+    if (next < 0) return undefined;
     // The plain run before the next escape may not hold a raw quote.
     if (q < p) {
       q = text.indexOf('"', p);
-      if (q < 0) return -1;
+      if (q < 0) return undefined;
     }
-    if (q < next) return -1;
+    if (q < next) return undefined;
     p = next;
+  }
+  valueEnd = p;
+  if (from >= 0) return value + text.slice(from, p);
+  try {
+    return JSON.parse(JSON.parse('"' + text.slice(vs - 2, p + 2) + '"') as string) as string;
+  } catch {
+    return undefined;
   }
 }
