@@ -126,7 +126,7 @@ function scanFlatJsonInto(text: string, out: FlatJson, inner: FlatJson | null): 
 export function parseJsonPayload(d: Draft, text: string, ctx: ParseContext): boolean {
   const flat = flatJsonScratch(ctx.depth);
   const count = scanFlatJsonInto(text, flat, flatJsonScratch(ctx.depth + 1));
-  if (count >= 0 && !isJournalKeys(flat.keys, count)) {
+  if (count >= 0 && !isJournalKeys(flat, count)) {
     parseFlatRecord(d, flat, count, ctx, text);
     return true;
   }
@@ -150,10 +150,18 @@ function isJournalEntry(obj: Json): boolean {
   return 'MESSAGE' in obj || '__CURSOR' in obj || '__REALTIME_TIMESTAMP' in obj || ('SYSLOG_IDENTIFIER' in obj && '_PID' in obj);
 }
 
-/** isJournalEntry for scanned keys (any of them sends the text down the object path). */
-function isJournalKeys(keys: string[], count: number): boolean {
+const H_JOURNAL_MESSAGE = keyHash('MESSAGE');
+const H_CURSOR = keyHash('__CURSOR');
+const H_REALTIME = keyHash('__REALTIME_TIMESTAMP');
+const H_SYSLOG_IDENTIFIER = keyHash('SYSLOG_IDENTIFIER');
+
+/** isJournalEntry for scanned keys (any of them sends the text down the object path); by hash first, as parseFlatRecord reads keys. */
+function isJournalKeys(flat: FlatJson, count: number): boolean {
+  const hashes = flat.hashes;
   for (let i = 0; i < count; i++) {
-    const k = keys[i]!;
+    const h = hashes[i];
+    if (h !== H_JOURNAL_MESSAGE && h !== H_CURSOR && h !== H_REALTIME && h !== H_SYSLOG_IDENTIFIER) continue;
+    const k = flat.keys[i]!;
     if (k === 'MESSAGE' || k === '__CURSOR' || k === '__REALTIME_TIMESTAMP' || k === 'SYSLOG_IDENTIFIER') return true;
   }
   return false;
@@ -277,7 +285,7 @@ function parseJsonFields(
   if (inner !== null) {
     // An escaped msg (see parseFlatRecord) reads as its decoded text in everything above:
     // with only `\"` and `\\` escapes, no search there could match across an escape.
-    if (d.component === 'runtime-rs' && ctx.depth < MAX_DEPTH && !isJournalKeys(inner.keys, inner.nestedCount)) {
+    if (d.component === 'runtime-rs' && ctx.depth < MAX_DEPTH && !isJournalKeys(inner, inner.nestedCount)) {
       relayScanned(d, inner, ctx);
       return;
     }
