@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import { JOURNAL_SHORT_REFERENCE, peel } from '../../receiver/kata/envelope';
 import { scanFlatJson } from '../../receiver/kata/formats/json';
 import { escapedJsonEnd, scanEscapedJsonInto } from '../../receiver/kata/formats/escaped-json';
+import { newFlatJson } from '../../receiver/kata/formats/flat-json';
+import { newLogfmtPairs, scanLogfmtInto } from '../../receiver/kata/logfmt';
 import { parseText } from '../../receiver/kata/parse-text';
 import { monthIndex } from '../../pdata/time';
 
@@ -125,6 +127,42 @@ describe('fast paths', () => {
         assert.deepEqual(out.keys.slice(0, count), flat.keys, text);
         assert.deepEqual(out.vals.slice(0, count), flat.vals, text);
         assert.deepEqual(out.hashes.slice(0, count), flat.hashes, text);
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
+  it('read agent JSON in vmconsole= in place only where the logfmt scan decodes it to that text', () => {
+    const key = fc.constantFrom('msg', 'level', 'name', 'a"b', 'x\ny', 'dup', '');
+    const value = fc.constantFrom('plain', 'with "quote"', 'back\\slash', 'nl\nx', 'x\\x1b', '', 'é', '\u0007');
+    const object = fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 4 }).map((pairs) =>
+      '{' + pairs.map(([k, v]) => JSON.stringify(k) + ':' + JSON.stringify(v)).join(',') + '}');
+    const line = fc.tuple(object, fc.nat(), fc.constantFrom('', '"', '\\', ' ', '\n', '\t', '\\x', 'x'), fc.constantFrom('', ' sandbox=abc', ' vmconsole=x', '" z="y'))
+      .map(([t, at, c, tail]) => {
+        const q = JSON.stringify(t);
+        const i = 1 + (at % q.length);
+        return 'time="2025-11-20T06:00:00Z" level=debug msg="reading guest console" vmconsole=' + q.slice(0, i) + c + q.slice(i) + tail;
+      });
+    const plain = newLogfmtPairs();
+    const read = newLogfmtPairs();
+    const inner = newFlatJson();
+    fc.assert(
+      fc.property(line, (text) => {
+        const n = scanLogfmtInto(text, 0, plain);
+        const m = scanLogfmtInto(text, 0, read, inner);
+        assert.equal(m, n, text);
+        assert.deepEqual([read.clean, read.unterminated, read.named], [plain.clean, plain.unterminated, plain.named], text);
+        for (let i = 0; i < n; i++) {
+          assert.equal(read.pairs[2 * i], plain.pairs[2 * i], text);
+          if (i !== read.nestedAt) assert.equal(read.pairs[2 * i + 1], plain.pairs[2 * i + 1], text);
+        }
+        if (read.nestedAt < 0) return;
+        const decoded = plain.pairs[2 * read.nestedAt + 1]!;
+        assert.equal(JSON.parse('"' + text.slice(read.rawStart, read.rawEnd) + '"'), decoded, text);
+        const flat = scanFlatJson(decoded);
+        assert.ok(flat !== null, text);
+        assert.deepEqual(inner.keys.slice(0, inner.nestedCount), flat.keys, text);
+        assert.deepEqual(inner.vals.slice(0, inner.nestedCount), flat.vals, text);
       }),
       { numRuns: RUNS * 10 },
     );

@@ -69,6 +69,26 @@ export function scanEscapedJsonInto(text: string, from: number, out: FlatJson): 
   }
 }
 
+/** A raw control character, or the end: how far a run without one goes. */
+const NO_CONTROL = /[^\u0000-\u001f]*/y;
+
+/**
+ * scanEscapedJsonInto for a logfmt value (`vmconsole="{\"msg\":...}"`, `from` at its `{`):
+ * only when the logfmt scanner would decode the value to exactly that object's text, i.e.
+ * the closing quote is followed by a space or ends the text (where quickQuoted, logfmt.ts,
+ * ends the value) and no raw control character is inside (which JSON.parse refuses and
+ * the Go decoder keeps).
+ */
+export function scanQuotedJsonInto(text: string, from: number, out: FlatJson): number {
+  const count = scanEscapedJsonInto(text, from, out);
+  if (count < 0) return -1;
+  const end = escapedJsonEnd;
+  if (end !== text.length - 1 && text.charCodeAt(end + 1) !== 32) return -1;
+  NO_CONTROL.lastIndex = from;
+  NO_CONTROL.test(text);
+  return NO_CONTROL.lastIndex < end ? -1 : count;
+}
+
 /** Where the value escapedValue read last ends: the backslash of its closing `\"`. */
 let valueEnd = 0;
 

@@ -285,8 +285,9 @@ function parseJsonFields(
   if (inner !== null) {
     // An escaped msg (see parseFlatRecord) reads as its decoded text in everything above:
     // with only `\"` and `\\` escapes, no search there could match across an escape.
-    if (d.component === 'runtime-rs' && ctx.depth < MAX_DEPTH && !isJournalKeys(inner, inner.nestedCount)) {
-      relayScanned(d, inner, ctx);
+    if (d.component === 'runtime-rs' && ctx.depth < MAX_DEPTH) {
+      // relayRuntimeRsMessage of a msg that opens with `{`.
+      relayEscapedJson(d, inner, msg, ctx);
       return;
     }
     msg = JSON.parse('"' + msg + '"') as string;
@@ -295,10 +296,16 @@ function parseJsonFields(
   if (d.component === 'runtime-rs') relayRuntimeRsMessage(d, msg, ctx);
 }
 
-/** relayRuntimeRsMessage for a msg that was an agent record, scanned in place already. */
-function relayScanned(d: Draft, inner: FlatJson, ctx: ParseContext): void {
+/**
+ * Parses an object scanned in place (escaped-json.ts) as the record the current one relays
+ * from the guest, as a dispatch of its decoded text would. `escaped` is the text between
+ * the quotes of the string that holds it, decoded only when the object is a journal entry.
+ */
+export function relayEscapedJson(d: Draft, inner: FlatJson, escaped: string, ctx: ParseContext): void {
   const saved = beginRelay(d);
-  parseFlatRecord(d, inner, inner.nestedCount, nested(ctx, true), '');
+  const innerCtx = nested(ctx, true);
+  if (!isJournalKeys(inner, inner.nestedCount)) parseFlatRecord(d, inner, inner.nestedCount, innerCtx, '');
+  else ctx.dispatch(d, JSON.parse('"' + escaped + '"') as string, innerCtx);
   endRelay(d, saved);
 }
 
