@@ -16,6 +16,7 @@ import { K } from '../keys';
 import { severityFromLevel, SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from '../severity';
 import { escapedJsonEnd, scanEscapedJsonInto } from './escaped-json';
 import type { FlatJson } from './flat-json';
+import { plainEscapedEnd, plainEscapedString } from './json-string';
 import { addFlatPair, flatJsonScratch, newFlatJson } from './flat-json';
 import { relayRuntimeRsMessage } from './runtime-rs';
 
@@ -98,14 +99,20 @@ function scanFlatJsonInto(text: string, out: FlatJson, inner: FlatJson | null): 
       bs = text.indexOf('\\', ve + 1);
       if (bs < 0) bs = n;
     } else if (bs < ve) {
-      // The string ends at the first quote that no backslash escapes.
-      STRING_REST.lastIndex = vs;
-      if (!STRING_REST.test(text)) return -1;
-      ve = STRING_REST.lastIndex - 1;
-      try {
-        value = JSON.parse(text.slice(vs - 1, ve + 1)) as string;
-      } catch {
-        return -1;
+      const plain = plainEscapedString(text, vs, bs);
+      if (plain !== undefined) {
+        value = plain;
+        ve = plainEscapedEnd;
+      } else {
+        // The string ends at the first quote that no backslash escapes.
+        STRING_REST.lastIndex = vs;
+        if (!STRING_REST.test(text)) return -1;
+        ve = STRING_REST.lastIndex - 1;
+        try {
+          value = JSON.parse(text.slice(vs - 1, ve + 1)) as string;
+        } catch {
+          return -1;
+        }
       }
       bs = text.indexOf('\\', ve + 1);
       if (bs < 0) bs = n;
