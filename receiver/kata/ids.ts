@@ -58,6 +58,14 @@ export function extractIdsFromText(text: string, d: Draft): void {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The id isHex64 accepted last: records of one sandbox come together, and comparing costs half the regex. */
+let lastHex64 = '';
+
 export function isHex64(s: string): boolean {
-  return s.length === 64 && HEX64.test(s);
+  if (s.length !== 64) return false;
+  if (s === lastHex64) return true;
+  if (!HEX64.test(s)) return false;
+  lastHex64 = s;
+  return true;
 }

@@ -4,6 +4,8 @@
  * is decoded with Go's escapes. Damaged text (lost chunks, a stray quote, a raw newline
  * cut mid-value) still yields every pair that can be read, with `clean` false.
  */
+import { escapedJsonEnd, scanQuotedJsonInto } from './formats/escaped-json';
+import type { FlatJson } from './formats/flat-json';
 import { findClosingQuote, goUnescape } from './unquote';
 
 export interface LogfmtResult {
@@ -95,10 +97,20 @@ export interface LogfmtPairs {
   unterminated: boolean;
   /** A `name` or `source` key right after a space: the text has ` name=` or ` source=`. */
   named: boolean;
+  /**
+   * Index of the vmconsole pair whose value, agent JSON, was read in place into the
+   * FlatJson passed to scanLogfmtInto (see scanQuotedJsonInto), or -1. Its value in
+   * `pairs` is not set; `rawStart` and `rawEnd` bound the text between its quotes.
+   */
+  nestedAt: number;
+  rawStart: number;
+  rawEnd: number;
 }
 
 export function newLogfmtPairs(): LogfmtPairs {
-  return { pairs: new Array<string>(32), hashes: new Array<number>(16), clean: true, unterminated: false, named: false };
+  return {
+    pairs: new Array<string>(32), hashes: new Array<number>(16), clean: true, unterminated: false, named: false, nestedAt: -1, rawStart: 0, rawEnd: 0,
+  };
 }
 
 const SCRATCH: LogfmtPairs[] = [];
@@ -126,9 +138,13 @@ export function scanLogfmt(text: string, start = 0): LogfmtResult {
   return { pairs: out.pairs, clean: out.clean, unterminated: out.unterminated };
 }
 
-/** scanLogfmt into the arrays of `out` (see LogfmtPairs); returns the number of pairs. */
-export function scanLogfmtInto(text: string, start: number, out: LogfmtPairs): number {
+/**
+ * scanLogfmt into the arrays of `out` (see LogfmtPairs); returns the number of pairs.
+ * With `inner`, agent JSON in vmconsole= is read into it without being decoded first.
+ */
+export function scanLogfmtInto(text: string, start: number, out: LogfmtPairs, inner: FlatJson | null = null): number {
   const pairs = out.pairs;
+  out.nestedAt = -1;
   const hashes = out.hashes;
   let count = 0;
   let clean = true;
@@ -181,6 +197,16 @@ export function scanLogfmtInto(text: string, start: number, out: LogfmtPairs): n
         pairs[2 * count + 1] = value;
         hashes[count++] = h;
         if (key === '') clean = false;
+        continue;
+      }
+      if (inner !== null && text.charCodeAt(i + 1) === 123 && text.charCodeAt(i + 2) === 92 && key === 'vmconsole' && (inner.nestedCount = scanQuotedJsonInto(text, i + 1, inner)) >= 0) {
+        out.nestedAt = count;
+        out.rawStart = i + 1;
+        out.rawEnd = escapedJsonEnd;
+        pairs[2 * count] = key;
+        pairs[2 * count + 1] = '';
+        hashes[count++] = h;
+        i = escapedJsonEnd + 1;
         continue;
       }
       const fast = quickQuoted(text, i + 1);

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { JOURNAL_SHORT_REFERENCE, peel } from '../../receiver/kata/envelope';
 import { scanFlatJson } from '../../receiver/kata/formats/json';
+import { escapedJsonEnd, scanEscapedJsonInto } from '../../receiver/kata/formats/escaped-json';
+import { newFlatJson } from '../../receiver/kata/formats/flat-json';
+import { newLogfmtPairs, scanLogfmtInto } from '../../receiver/kata/logfmt';
 import { parseText } from '../../receiver/kata/parse-text';
 import { monthIndex } from '../../pdata/time';
 
@@ -91,6 +94,75 @@ describe('fast paths', () => {
         const keys = Object.keys(obj);
         assert.deepEqual(flat.keys, keys, text);
         assert.deepEqual(flat.vals, keys.map((k) => obj[k]), text);
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
+  it('scan escaped flat JSON in place only as the flat scan reads its decoded text', () => {
+    const key = fc.constantFrom('msg', 'level', 'ts', 'a"b', 'c\\d', '', '0', 'x\ny', 'é', 'dup');
+    const value = fc.oneof(
+      fc.constantFrom('plain', 'with "quote"', 'back\\slash', 'nl\nx', '\\"', '{"inner":"json \\"q\\""}', '', 'é…', '\u0000', 'rpc: \\"start\\"', 'q"\\ then\n\u00e9'),
+      fc.string({ unit: 'binary', maxLength: 12 }),
+    );
+    const object = fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 6 }).map((pairs) =>
+      '{' + pairs.map(([k, v]) => JSON.stringify(k) + ':' + JSON.stringify(v)).join(',') + '}');
+    // The inner text as a JSON string, then (maybe) damaged, as it stands in the outer record.
+    const escaped = fc.tuple(object, fc.nat(), fc.constantFrom('', '"', '\\', '\\"', '\\\\', ',', '}', 'n', '\\n')).map(([t, at, c]) => {
+      const s = JSON.stringify(t) + ',"level":"DEBG"}';
+      const i = 1 + (at % s.length);
+      return s.slice(0, i) + c + s.slice(i);
+    });
+    const out = { keys: [] as string[], vals: [] as string[], hashes: [] as number[], nestedAt: -1, nestedCount: 0, msgStart: 0, msgEnd: 0 };
+    fc.assert(
+      fc.property(escaped, (text) => {
+        if (!text.startsWith('"{\\"')) return;
+        const count = scanEscapedJsonInto(text, 1, out);
+        if (count < 0) return;
+        // The outer string ends where the scan says, and decodes to text the flat scan reads the same.
+        const decoded = JSON.parse(text.slice(0, escapedJsonEnd + 1)) as string;
+        assert.equal(/^"(?:[^"\\]|\\.)*"/.exec(text)?.[0].length, escapedJsonEnd + 1, text);
+        const flat = scanFlatJson(decoded);
+        assert.ok(flat !== null, text);
+        assert.deepEqual(out.keys.slice(0, count), flat.keys, text);
+        assert.deepEqual(out.vals.slice(0, count), flat.vals, text);
+        assert.deepEqual(out.hashes.slice(0, count), flat.hashes, text);
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
+  it('read agent JSON in vmconsole= in place only where the logfmt scan decodes it to that text', () => {
+    const key = fc.constantFrom('msg', 'level', 'name', 'a"b', 'x\ny', 'dup', '');
+    const value = fc.constantFrom('plain', 'with "quote"', 'back\\slash', 'nl\nx', 'x\\x1b', '', 'é', '\u0007');
+    const object = fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 4 }).map((pairs) =>
+      '{' + pairs.map(([k, v]) => JSON.stringify(k) + ':' + JSON.stringify(v)).join(',') + '}');
+    const line = fc.tuple(object, fc.nat(), fc.constantFrom('', '"', '\\', ' ', '\n', '\t', '\\x', 'x'), fc.constantFrom('', ' sandbox=abc', ' vmconsole=x', '" z="y'))
+      .map(([t, at, c, tail]) => {
+        const q = JSON.stringify(t);
+        const i = 1 + (at % q.length);
+        return 'time="2025-11-20T06:00:00Z" level=debug msg="reading guest console" vmconsole=' + q.slice(0, i) + c + q.slice(i) + tail;
+      });
+    const plain = newLogfmtPairs();
+    const read = newLogfmtPairs();
+    const inner = newFlatJson();
+    fc.assert(
+      fc.property(line, (text) => {
+        const n = scanLogfmtInto(text, 0, plain);
+        const m = scanLogfmtInto(text, 0, read, inner);
+        assert.equal(m, n, text);
+        assert.deepEqual([read.clean, read.unterminated, read.named], [plain.clean, plain.unterminated, plain.named], text);
+        for (let i = 0; i < n; i++) {
+          assert.equal(read.pairs[2 * i], plain.pairs[2 * i], text);
+          if (i !== read.nestedAt) assert.equal(read.pairs[2 * i + 1], plain.pairs[2 * i + 1], text);
+        }
+        if (read.nestedAt < 0) return;
+        const decoded = plain.pairs[2 * read.nestedAt + 1]!;
+        assert.equal(JSON.parse('"' + text.slice(read.rawStart, read.rawEnd) + '"'), decoded, text);
+        const flat = scanFlatJson(decoded);
+        assert.ok(flat !== null, text);
+        assert.deepEqual(inner.keys.slice(0, inner.nestedCount), flat.keys, text);
+        assert.deepEqual(inner.vals.slice(0, inner.nestedCount), flat.vals, text);
       }),
       { numRuns: RUNS * 10 },
     );

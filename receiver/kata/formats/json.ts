@@ -7,13 +7,17 @@
  */
 import { nanosFromMicrosString, parseTimestamp } from '../../../pdata/time';
 import type { ParseContext } from '../context';
-import { MAX_DEPTH } from '../context';
+import { MAX_DEPTH, nested } from '../context';
 import type { Draft } from '../draft';
-import { getAttr, hasAttr, markDamaged, setAttr, setAttrOnce, setSeverity } from '../draft';
+import { beginRelay, endRelay, getAttr, hasAttr, markDamaged, setAttr, setAttrOnce, setSeverity } from '../draft';
 import { applyField, applyFieldHashed, fieldKey, keyHash } from '../fields';
 import { isHex64 } from '../ids';
 import { K } from '../keys';
 import { severityFromLevel, SYSLOG_SEVERITY, SYSLOG_SEVERITY_TEXT } from '../severity';
+import { escapedJsonEnd, scanEscapedJsonInto } from './escaped-json';
+import type { FlatJson } from './flat-json';
+import { plainEscapedEnd, plainEscapedString } from './json-string';
+import { addFlatPair, flatJsonScratch, newFlatJson } from './flat-json';
 import { relayRuntimeRsMessage } from './runtime-rs';
 
 type Json = Record<string, unknown>;
@@ -48,39 +52,15 @@ const CONTROL = /[\u0000-\u001f]/;
  */
 export function scanFlatJson(text: string): { keys: string[]; vals: string[]; hashes: number[] } | null {
   const out = newFlatJson();
-  const count = scanFlatJsonInto(text, out);
+  const count = scanFlatJsonInto(text, out, null);
   return count < 0 ? null : { keys: out.keys.slice(0, count), vals: out.vals.slice(0, count), hashes: out.hashes.slice(0, count) };
 }
 
 /**
- * Where scanFlatJsonInto writes: the first `count` entries of each array hold the result.
- * The arrays start with room for a usual record; entries past the count are unused.
+ * scanFlatJson into reused arrays: the number of pairs, or -1 for text it does not read.
+ * With `inner`, a msg holding an escaped JSON object is read into it in place.
  */
-interface FlatJson {
-  keys: string[];
-  vals: string[];
-  /** keyHash (fields.ts) of each key. */
-  hashes: number[];
-}
-
-function newFlatJson(): FlatJson {
-  return { keys: new Array<string>(16), vals: new Array<string>(16), hashes: new Array<number>(16) };
-}
-
-const FLAT_SCRATCH: FlatJson[] = [];
-
-/** The FlatJson of one nesting depth, reused as logfmtScratch (logfmt.ts) is, for the same reasons. */
-function flatJsonScratch(depth: number): FlatJson {
-  let s = FLAT_SCRATCH[depth];
-  if (s === undefined) {
-    while (FLAT_SCRATCH.length < depth) FLAT_SCRATCH.push(newFlatJson());
-    FLAT_SCRATCH.push((s = newFlatJson()));
-  }
-  return s;
-}
-
-/** scanFlatJson into reused arrays: the number of pairs, or -1 for text it does not read. */
-function scanFlatJsonInto(text: string, out: FlatJson): number {
+function scanFlatJsonInto(text: string, out: FlatJson, inner: FlatJson | null): number {
   const n = text.length;
   if (n < 8 || text.charCodeAt(0) !== 123 || text.charCodeAt(1) !== 34 || text.charCodeAt(n - 1) !== 125) return -1;
   if (CONTROL.test(text)) return -1;
@@ -88,6 +68,7 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
   const vals = out.vals;
   const hashes = out.hashes;
   let count = 0;
+  out.nestedAt = -1;
   let bs = text.indexOf('\\');
   if (bs < 0) bs = n;
   // At the opening quote of a key.
@@ -109,27 +90,36 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
     let ve = text.indexOf('"', vs);
     if (ve < 0) return -1;
     let value: string;
-    if (bs < ve) {
-      // The string ends at the first quote that no backslash escapes.
-      STRING_REST.lastIndex = vs;
-      if (!STRING_REST.test(text)) return -1;
-      ve = STRING_REST.lastIndex - 1;
-      try {
-        value = JSON.parse(text.slice(vs - 1, ve + 1)) as string;
-      } catch {
-        return -1;
+    if (bs === vs + 1 && inner !== null && h === H_MSG && out.nestedAt < 0 && text.charCodeAt(vs) === 123 && text.charCodeAt(vs + 2) === 34 && key === 'msg' && (inner.nestedCount = scanEscapedJsonInto(text, vs, inner)) >= 0) {
+      ve = escapedJsonEnd;
+      value = '';
+      out.nestedAt = count;
+      out.msgStart = vs;
+      out.msgEnd = ve;
+      bs = text.indexOf('\\', ve + 1);
+      if (bs < 0) bs = n;
+    } else if (bs < ve) {
+      const plain = plainEscapedString(text, vs, bs);
+      if (plain !== undefined) {
+        value = plain;
+        ve = plainEscapedEnd;
+      } else {
+        // The string ends at the first quote that no backslash escapes.
+        STRING_REST.lastIndex = vs;
+        if (!STRING_REST.test(text)) return -1;
+        ve = STRING_REST.lastIndex - 1;
+        try {
+          value = JSON.parse(text.slice(vs - 1, ve + 1)) as string;
+        } catch {
+          return -1;
+        }
       }
       bs = text.indexOf('\\', ve + 1);
       if (bs < 0) bs = n;
     } else {
       value = text.slice(vs, ve);
     }
-    for (let k = 0; k < count; k++) {
-      if (hashes[k] === h && keys[k] === key) return -1;
-    }
-    keys[count] = key;
-    vals[count] = value;
-    hashes[count++] = h;
+    if ((count = addFlatPair(out, count, key, h, value)) < 0) return -1;
     const c = text.charCodeAt(ve + 1);
     if (c === 44 /* , */ && text.charCodeAt(ve + 2) === 34) {
       i = ve + 2;
@@ -142,9 +132,9 @@ function scanFlatJsonInto(text: string, out: FlatJson): number {
 /** Returns false when the text is not JSON at all (the caller tries other formats). */
 export function parseJsonPayload(d: Draft, text: string, ctx: ParseContext): boolean {
   const flat = flatJsonScratch(ctx.depth);
-  const count = scanFlatJsonInto(text, flat);
-  if (count >= 0 && !isJournalKeys(flat.keys, count)) {
-    parseFlatRecord(d, flat.keys, flat.vals, flat.hashes, count, ctx);
+  const count = scanFlatJsonInto(text, flat, flatJsonScratch(ctx.depth + 1));
+  if (count >= 0 && !isJournalKeys(flat, count)) {
+    parseFlatRecord(d, flat, count, ctx, text);
     return true;
   }
   let obj = tryParse(text);
@@ -167,10 +157,18 @@ function isJournalEntry(obj: Json): boolean {
   return 'MESSAGE' in obj || '__CURSOR' in obj || '__REALTIME_TIMESTAMP' in obj || ('SYSLOG_IDENTIFIER' in obj && '_PID' in obj);
 }
 
-/** isJournalEntry for scanned keys (any of them sends the text down the object path). */
-function isJournalKeys(keys: string[], count: number): boolean {
+const H_JOURNAL_MESSAGE = keyHash('MESSAGE');
+const H_CURSOR = keyHash('__CURSOR');
+const H_REALTIME = keyHash('__REALTIME_TIMESTAMP');
+const H_SYSLOG_IDENTIFIER = keyHash('SYSLOG_IDENTIFIER');
+
+/** isJournalEntry for scanned keys (any of them sends the text down the object path); by hash first, as parseFlatRecord reads keys. */
+function isJournalKeys(flat: FlatJson, count: number): boolean {
+  const hashes = flat.hashes;
   for (let i = 0; i < count; i++) {
-    const k = keys[i]!;
+    const h = hashes[i];
+    if (h !== H_JOURNAL_MESSAGE && h !== H_CURSOR && h !== H_REALTIME && h !== H_SYSLOG_IDENTIFIER) continue;
+    const k = flat.keys[i]!;
     if (k === 'MESSAGE' || k === '__CURSOR' || k === '__REALTIME_TIMESTAMP' || k === 'SYSLOG_IDENTIFIER') return true;
   }
   return false;
@@ -191,7 +189,7 @@ function parseJsonRecord(d: Draft, obj: Json, ctx: ParseContext): void {
   const isSlog = 'msg' in obj && ('ts' in obj || SLOG_LEVELS.has(level));
   const msg = str(obj['msg'] ?? obj['message']);
   const ts = str(obj['ts'] ?? obj['time']);
-  parseJsonFields(d, keys, vals, null, keys.length, str(obj['name']), str(obj['source']), level, isSlog, msg, ts, typeof obj['time'] === 'string', obj['daemon'] !== undefined, ctx);
+  parseJsonFields(d, keys, vals, null, keys.length, str(obj['name']), str(obj['source']), level, isSlog, msg, ts, typeof obj['time'] === 'string', obj['daemon'] !== undefined, ctx, null);
 }
 
 /** parseJsonRecord for scanned text: every value is a string. */
@@ -204,7 +202,11 @@ const H_TS = keyHash('ts');
 const H_TIME = keyHash('time');
 const H_DAEMON = keyHash('daemon');
 
-function parseFlatRecord(d: Draft, keys: string[], vals: string[], hashes: number[], count: number, ctx: ParseContext): void {
+function parseFlatRecord(d: Draft, flat: FlatJson, count: number, ctx: ParseContext, text: string): void {
+  const keys = flat.keys;
+  const vals = flat.vals;
+  const hashes = flat.hashes;
+  let inner: FlatJson | null = null;
   let name = '';
   let source = '';
   let level = '';
@@ -219,7 +221,16 @@ function parseFlatRecord(d: Draft, keys: string[], vals: string[], hashes: numbe
       case H_NAME: if (keys[i] === 'name') name = vals[i]!; break;
       case H_SOURCE: if (keys[i] === 'source') source = vals[i]!; break;
       case H_LEVEL: if (keys[i] === 'level') level = vals[i]!; break;
-      case H_MSG: if (keys[i] === 'msg') msg = vals[i]!; break;
+      case H_MSG:
+        if (keys[i] !== 'msg') break;
+        if (i === flat.nestedAt) {
+          // Still escaped: parseJsonFields decodes it only when no relay replaces it.
+          msg = text.slice(flat.msgStart, flat.msgEnd);
+          inner = flatJsonScratch(ctx.depth + 1);
+        } else {
+          msg = vals[i]!;
+        }
+        break;
       case H_MESSAGE: if (keys[i] === 'message') message = vals[i]!; break;
       case H_TS: if (keys[i] === 'ts') ts = vals[i]!; break;
       case H_TIME: if (keys[i] === 'time') time = vals[i]!; break;
@@ -228,12 +239,12 @@ function parseFlatRecord(d: Draft, keys: string[], vals: string[], hashes: numbe
     }
   }
   const isSlog = msg !== undefined && (ts !== undefined || SLOG_LEVELS.has(level));
-  parseJsonFields(d, keys, vals, hashes, count, name, source, level, isSlog, msg ?? message ?? '', ts ?? time ?? '', time !== undefined, daemon, ctx);
+  parseJsonFields(d, keys, vals, hashes, count, name, source, level, isSlog, msg ?? message ?? '', ts ?? time ?? '', time !== undefined, daemon, ctx, inner);
 }
 
 function parseJsonFields(
   d: Draft, keys: string[], vals: string[], hashes: number[] | null, count: number, name: string, source: string, level: string, isSlog: boolean, msg: string, ts: string,
-  timeIsString: boolean, hasDaemon: boolean, ctx: ParseContext,
+  timeIsString: boolean, hasDaemon: boolean, ctx: ParseContext, inner: FlatJson | null,
 ): void {
   d.format = isSlog ? 'slog-json' : 'json';
   // slog's keys come in a random order: see newAttributes.
@@ -278,7 +289,31 @@ function parseJsonFields(
   }
   agentRpc(d, msg);
   // runtime-rs ≤3.19 logs agent lines, console lines and virtiofsd output as its own msg.
+  if (inner !== null) {
+    // An escaped msg (see parseFlatRecord) reads as its decoded text in everything above:
+    // with only `\"` and `\\` escapes, no search there could match across an escape.
+    if (d.component === 'runtime-rs' && ctx.depth < MAX_DEPTH) {
+      // relayRuntimeRsMessage of a msg that opens with `{`.
+      relayEscapedJson(d, inner, msg, ctx);
+      return;
+    }
+    msg = JSON.parse('"' + msg + '"') as string;
+    d.record.body = msg;
+  }
   if (d.component === 'runtime-rs') relayRuntimeRsMessage(d, msg, ctx);
+}
+
+/**
+ * Parses an object scanned in place (escaped-json.ts) as the record the current one relays
+ * from the guest, as a dispatch of its decoded text would. `escaped` is the text between
+ * the quotes of the string that holds it, decoded only when the object is a journal entry.
+ */
+export function relayEscapedJson(d: Draft, inner: FlatJson, escaped: string, ctx: ParseContext): void {
+  const saved = beginRelay(d);
+  const innerCtx = nested(ctx, true);
+  if (!isJournalKeys(inner, inner.nestedCount)) parseFlatRecord(d, inner, inner.nestedCount, innerCtx, '');
+  else ctx.dispatch(d, JSON.parse('"' + escaped + '"') as string, innerCtx);
+  endRelay(d, saved);
 }
 
 /** The run of word characters that ends just before `end`, or "". */

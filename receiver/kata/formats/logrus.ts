@@ -14,7 +14,8 @@ import { K } from '../keys';
 import { logfmtScratch, scanLogfmtInto } from '../logfmt';
 import { severityFromLevel } from '../severity';
 import { stripAnsi } from '../unquote';
-import { agentRpc } from './json';
+import { flatJsonScratch } from './flat-json';
+import { agentRpc, relayEscapedJson } from './json';
 
 /** Sources of the Go runtime's own packages. */
 function isRuntimeSource(source: string): boolean {
@@ -111,7 +112,7 @@ function logrusComponent(d: Draft, ctx: ParseContext): void {
 
 export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): void {
   const res = logfmtScratch(ctx.depth);
-  const count = scanLogfmtInto(text, 0, res);
+  const count = scanLogfmtInto(text, 0, res, flatJsonScratch(ctx.depth + 1));
   if (res.named && ctx.depth === 0) d.selfDescribed = true;
   d.format = 'logfmt';
   if (!res.clean) markDamaged(d, 'partial', res.unterminated ? 'unterminated quoted value' : 'malformed logfmt');
@@ -121,6 +122,7 @@ export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): vo
   let level = '';
   let msg = '';
   let vmconsole = '';
+  let vmconsoleAt = -1;
   let contents = '';
   for (let i = 0; i < 2 * count; i += 2) {
     const key = p[i]!;
@@ -130,11 +132,14 @@ export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): vo
       case 'level': level = value; break;
       // Set now: field handlers read the message (containerd's id= is a sandbox only in shim records).
       case 'msg': msg = value; d.record.body = value; break;
-      case 'vmconsole': vmconsole = value; break;
+      case 'vmconsole': vmconsole = value; vmconsoleAt = i >> 1; break;
       case 'contents': contents = value; break;
       default: applyFieldHashed(d, key, hashes[i >> 1]!, value);
     }
   }
+  // Agent JSON read in place: vmconsole holds it still escaped, not empty, until it is relayed.
+  const inner = vmconsoleAt >= 0 && vmconsoleAt === res.nestedAt ? flatJsonScratch(ctx.depth + 1) : null;
+  if (inner !== null) vmconsole = text.slice(res.rawStart, res.rawEnd);
   d.record.body = msg;
   if (time !== '') {
     d.timeText = time;
@@ -154,13 +159,15 @@ export function parseLogfmtRecord(d: Draft, text: string, ctx: ParseContext): vo
   if (d.component === 'runtime' && subsystem === 'cloudHypervisor') setHypervisor(d, 'cloud-hypervisor');
   if (ctx.depth >= MAX_DEPTH) {
     // Too deep to decode again: keep the carried text as it is.
-    if (vmconsole !== '') setAttr(d, FIELD_VMCONSOLE, vmconsole);
+    if (vmconsole !== '') setAttr(d, FIELD_VMCONSOLE, inner !== null ? (JSON.parse('"' + vmconsole + '"') as string) : vmconsole);
     if (contents !== '') setAttr(d, FIELD_CONTENTS, contents);
     return;
   }
 
   const source = getAttr(d, K.SOURCE);
-  if (vmconsole !== '') {
+  if (inner !== null) {
+    relayEscapedJson(d, inner, vmconsole, ctx);
+  } else if (vmconsole !== '') {
     relay(d, vmconsole, nested(ctx, true));
   } else if (d.component === 'legacy-proxy' && source === 'agent' && msg !== '') {
     // kata-proxy relayed the 1.x agent's own logfmt, or a guest console line, with a trailing "\n".
