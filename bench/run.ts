@@ -295,8 +295,25 @@ interface RunResult {
   sink: number;
 }
 
-async function runOnce(kind: Measured, file: string, refMillis: number): Promise<RunResult> {
+/**
+ * A forced full GC, then a wait until the process is idle: V8 sweeps (and may still mark)
+ * on background threads after a collection, and that CPU time must not fall into the next
+ * run, above all not into a baseline run after a parse run, which would be billed for the
+ * parse's garbage and flatter the ratio.
+ */
+async function settle(): Promise<void> {
   gc?.();
+  for (let i = 0; i < 40; i++) {
+    const c0 = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const c = process.cpuUsage(c0);
+    // Under 5% of one core over 50 ms: what is left is timer noise.
+    if (c.user + c.system < 2500) return;
+  }
+}
+
+async function runOnce(kind: Measured, file: string, refMillis: number): Promise<RunResult> {
+  await settle();
   const sampler = new RssSampler();
   sampler.start();
   const cpu0 = process.cpuUsage();
