@@ -26,6 +26,7 @@
  *
  * If kata-otelcol is not built, it prints SKIP with the command that builds it and exits 0.
  */
+import { SIDECAR_NODE_FLAGS } from '../../cli/node-flags';
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -203,7 +204,8 @@ function kataOtelSide(extra: Record<string, unknown>): Side {
       };
       const file = path.join(dir, 'kata-otel.yaml');
       fs.writeFileSync(file, YAML.stringify(config));
-      return spawn(process.execPath, [BIN, 'run', '--config', file], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      // As production starts it: see cli/node-flags.ts.
+      return spawn(process.execPath, [...SIDECAR_NODE_FLAGS, BIN, 'run', '--config', file], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     },
   };
 }

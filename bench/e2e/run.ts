@@ -55,6 +55,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SIDECAR_NODE_FLAGS } from '../../cli/node-flags';
 import type { CorpusSummary } from '../corpus';
 import type { SinkStats } from './sink';
 import { END, PROBE } from './sink';
@@ -271,7 +272,8 @@ class Sidecar {
 
   static async start(config: string, cwd: string, pinCpu: number | undefined, profileDir = ''): Promise<Sidecar> {
     const prof = profileDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
-    const node = [process.execPath, ...prof, BIN, 'run', '--config', config];
+    // As production starts it (the Dockerfile's ENTRYPOINT, npm start): see cli/node-flags.ts.
+    const node = [process.execPath, ...SIDECAR_NODE_FLAGS, ...prof, BIN, 'run', '--config', config];
     const proc = pinCpu === undefined
       ? spawn(node[0]!, node.slice(1), { cwd, stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn('taskset', ['-c', String(pinCpu), ...node], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -780,6 +782,7 @@ async function main(): Promise<number> {
   const out: string[] = [];
   const env = `Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${os.platform()} ${os.release()}`;
   out.push('', `kata-otel end-to-end benchmark (${env})`);
+  out.push(`sidecar: node ${SIDECAR_NODE_FLAGS.join(' ')} dist/cli/main.js run (as the Dockerfile and npm start run it, cli/node-flags.ts)`);
   out.push(`filelog → kata_parser → otlp (gRPC, ${args.compression}, SQLite queue) → sink on loopback; ${canPin ? 'sidecar pinned to CPU 0, sink to CPU 1' : 'no CPU pinning'}`);
   out.push(`corpus: ${fmtInt(args.lines)} mixed Kata lines, ${(corpus.meta.bytes / 1e6).toFixed(1)} MB (bench/corpus.ts, seed ${args.seed})`, '');
   out.push('Throughput (file → sink), median of runs:');

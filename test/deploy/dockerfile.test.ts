@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { SIDECAR_NODE_FLAGS } from '../../cli/node-flags';
 import { TelemetryServer } from '../../service/telemetry/server';
 import { ServiceTelemetry } from '../../service/telemetry/telemetry';
 import { LogCapture } from '../service/helpers';
@@ -122,7 +123,7 @@ describe('deploy: Dockerfile', () => {
     assert.equal(storage, '/var/lib/kata-otel');
     const cmd = json(one(runtime, 'CMD').args);
     assert.deepEqual(cmd, ['run', '--config', '/etc/kata-otel/config.yaml']);
-    assert.deepEqual(json(one(runtime, 'ENTRYPOINT').args), ['node', '/app/dist/cli/main.js']);
+    assert.deepEqual(json(one(runtime, 'ENTRYPOINT').args), ['node', ...SIDECAR_NODE_FLAGS, '/app/dist/cli/main.js']);
   });
 
   it('sends sources only: .dockerignore drops dependencies, outputs and VCS data but keeps what the build reads', () => {

@@ -1,0 +1,22 @@
+/**
+ * V8 heap settings the sidecar (`kata-otel run`) is started with: the Dockerfile's
+ * ENTRYPOINT, `npm start` and the benchmarks put them on node's command line, so the
+ * benchmarks measure the sidecar as it runs in production (test/deploy/dockerfile.test.ts
+ * and test/cli/node-flags.test.ts check that they agree).
+ *
+ * Why, from the end-to-end bench (bench/e2e, 5 runs each, 2026-11-27):
+ * - In a container with a memory limit, Node sizes V8's heap from that limit, and for
+ *   512 MiB (the DaemonSet's) that left a young generation so small that the sidecar
+ *   scavenged 17 times as often and ran mark-compacts 10 times as often: 46,000–48,000
+ *   records per CPU-second against 80,000–93,000 unconstrained. `--max-semi-space-size=16`
+ *   gives back the young generation V8 picks on a large machine.
+ * - The live heap is small (20–30 MB: records live for one batch; the backlog is on disk),
+ *   and V8's first old-generation limits are set from it, so incremental marking started
+ *   again soon after every mark-compact: 35 per 1.2M records. `--initial-old-space-size=128`
+ *   cut that to 13 and raised throughput by 7–16% (in the 512 MiB container, with the
+ *   DaemonSet's `--max-old-space-size=384`: 94,000, from 46,000).
+ * They must be on the command line: V8 reads them when it creates the heap (set at run time
+ * with v8.setFlagsFromString they changed nothing), and Node refuses
+ * `--initial-old-space-size` in NODE_OPTIONS.
+ */
+export const SIDECAR_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--initial-old-space-size=128'];
