@@ -231,6 +231,11 @@ export class FilelogReceiver implements Component {
     }
     // 5. New files.
     for (const c of rest) {
+      if (c.size === 0) {
+        // A followed file truncated to nothing (step 3 retired it): new once it has content.
+        await c.fh.close().catch(() => undefined);
+        continue;
+      }
       if (this.tracked.some((t) => compatible(t.fp, c.fp))) {
         // The same content under a second name (a copy we do not need yet, or a hard link).
         await c.fh.close().catch(() => undefined);
@@ -311,8 +316,13 @@ export class FilelogReceiver implements Component {
         fh = await fsp.open(path, 'r');
         const st = await fh.stat();
         const key = `${st.dev}:${st.ino}`;
-        if (!st.isFile() || st.size === 0 || seenInodes.has(key)) {
-          // Empty files have no identity yet; a second path to the same inode is a link.
+        // Empty files have no identity yet, except one we follow: it was truncated (seen
+        // between a truncate and the next write). Left out, it would count as gone and be
+        // drained through its handle from the old offset once written again, then read once
+        // more from the start as new content: the lines after the old offset twice.
+        const truncatedToEmpty = st.size === 0 && this.tracked.some((t) => t.dev === st.dev && t.ino === st.ino);
+        if (!st.isFile() || (st.size === 0 && !truncatedToEmpty) || seenInodes.has(key)) {
+          // A second path to the same inode is a link.
           await fh.close();
           continue;
         }

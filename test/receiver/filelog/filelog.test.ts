@@ -221,6 +221,23 @@ describe('filelog receiver', function () {
       assert.ok(r.receiver.metrics.count('copies_followed') >= 1 || r.receiver.metrics.count('truncations') >= 1);
     });
 
+    it('a file seen empty after a truncate is truncated, not gone: what is written next is read once', async () => {
+      const file = path.join(dir, 'app.log');
+      write(file, range(1, 50).map(shimLine));
+      const r = await start({ include: [file], start_at: 'beginning' });
+      await r.sink.waitFor(50);
+      fs.truncateSync(file, 0);
+      // Several polls see the file empty (poll_interval 10 ms) before anything is written.
+      await delay(100);
+      write(file, range(51, 300).map(shimLine));
+      await r.sink.waitFor(300);
+      await delay(200);
+      const t = tally(r.sink.bodies(), 300);
+      assert.deepEqual([t.missing, t.duplicated], [[], []]);
+      assert.equal(r.receiver.metrics.count('truncations'), 1);
+      assert.equal(r.receiver.metrics.count('rotations'), 0, 'not taken for a file renamed away or deleted');
+    });
+
     it('copytruncate with the copy outside the pattern: lines read before the truncate are kept, none repeated', async () => {
       const file = path.join(dir, 'app.log');
       write(file, range(1, 200).map(shimLine));
