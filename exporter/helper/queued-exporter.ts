@@ -246,7 +246,7 @@ export class QueuedExporter implements Component {
   /**
    * The payloads of `batches` back to back, in a buffer reused from one request to the
    * next: a fresh megabyte per request is external memory that V8 counts toward starting
-   * full collections (26 became 23 over the end-to-end bench's 620k records). Reuse is safe because
+   * full collections. Reuse is safe because
    * requests go one at a time and a transport is done with the bytes once its attempt
    * settles (grpc-js copies them into its frame, http waits for the response).
    */

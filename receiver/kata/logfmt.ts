@@ -4,6 +4,7 @@
  * is decoded with Go's escapes. Damaged text (lost chunks, a stray quote, a raw newline
  * cut mid-value) still yields every pair that can be read, with `clean` false.
  */
+import { depthScratch } from './depth-scratch';
 import { escapedJsonEnd, scanQuotedJsonInto } from './formats/escaped-json';
 import type { FlatJson } from './formats/flat-json';
 import { findClosingQuote, goUnescape } from './unquote';
@@ -113,22 +114,8 @@ export function newLogfmtPairs(): LogfmtPairs {
   };
 }
 
-const SCRATCH: LogfmtPairs[] = [];
-
-/**
- * The LogfmtPairs of one nesting depth, reused from record to record: allocating and
- * filling fresh arrays per record was a measurable share of the parse. A caller reads the
- * pairs before it parses any nested text, and nested text has a depth of its own, so no
- * two uses of one depth overlap.
- */
-export function logfmtScratch(depth: number): LogfmtPairs {
-  let s = SCRATCH[depth];
-  if (s === undefined) {
-    while (SCRATCH.length < depth) SCRATCH.push(newLogfmtPairs());
-    SCRATCH.push((s = newLogfmtPairs()));
-  }
-  return s;
-}
+/** The LogfmtPairs of one nesting depth, reused (see depth-scratch.ts). */
+export const logfmtScratch = depthScratch(newLogfmtPairs);
 
 /** Reads the pairs of a logfmt text. */
 export function scanLogfmt(text: string, start = 0): LogfmtResult {

@@ -2,6 +2,8 @@
  * The pairs the flat JSON scanners (json.ts, escaped-json.ts) read, in arrays reused from
  * record to record.
  */
+import { depthScratch } from '../depth-scratch';
+
 /**
  * Where scanFlatJsonInto writes: the first `count` entries of each array hold the result.
  * The arrays start with room for a usual record; entries past the count are unused.
@@ -29,17 +31,8 @@ export function newFlatJson(): FlatJson {
   };
 }
 
-const FLAT_SCRATCH: FlatJson[] = [];
-
-/** The FlatJson of one nesting depth, reused as logfmtScratch (logfmt.ts) is, for the same reasons. */
-export function flatJsonScratch(depth: number): FlatJson {
-  let s = FLAT_SCRATCH[depth];
-  if (s === undefined) {
-    while (FLAT_SCRATCH.length < depth) FLAT_SCRATCH.push(newFlatJson());
-    FLAT_SCRATCH.push((s = newFlatJson()));
-  }
-  return s;
-}
+/** The FlatJson of one nesting depth, reused (see depth-scratch.ts). */
+export const flatJsonScratch = depthScratch(newFlatJson);
 
 /** Adds a pair after `count` others: the new count, or -1 for a key already read (JSON.parse would merge them). */
 export function addFlatPair(out: FlatJson, count: number, key: string, h: number, value: string): number {
