@@ -341,8 +341,7 @@ receivers:
     include: [${JSON.stringify(path.join(watch, '*.log'))}]
     start_at: beginning
     poll_interval: 200ms        # the defaults: they bound the added latency
-    force_flush_period: 500ms
-    max_batch: 512
+    force_flush_period: 500ms   # max_batch stays at its default (receiver/helper/delivery.ts)
 processors:
   kata_parser:
 exporters:

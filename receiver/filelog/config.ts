@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { ConfigIssue } from '../../component/factory';
 import { byteSize, durationMs } from '../helper/config-units';
+import { DEFAULT_MAX_BATCH } from '../helper/delivery';
 
 export const ENCODINGS = ['utf-8', 'utf8', 'ascii', 'latin1', 'iso-8859-1'] as const;
 
@@ -36,7 +37,7 @@ export const filelogConfigSchema = z
     /** A file that left the include patterns (renamed or deleted) is read to its end, then closed after this much quiet. */
     rotate_wait: durationMs({ min: 0, max: 3_600_000 }).default(1000),
     /** Records per batch handed to the next stage. */
-    max_batch: z.number().int().min(1).max(65_536).default(512),
+    max_batch: z.number().int().min(1).max(65_536).default(DEFAULT_MAX_BATCH),
     /** Join multi-line records (Go panics, Rust error chains, pretty JSON) into one record. */
     multiline: z
       .object({

@@ -18,6 +18,17 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 5000 };
 
+/**
+ * Records per batch a receiver hands on by default (`max_batch`). Every batch costs the
+ * same fixed work downstream whatever its size: an exporter queue commit and its delete
+ * (SQLite rewrites a few 64 KiB metadata pages each time), a gRPC request, a promise
+ * chain through the pipeline. From the end-to-end bench (two builds run side by side so
+ * the host's noise hits both alike): 1024 records per batch gave 12% more records per
+ * CPU-second than 512, 2048 no more than 1024, 4096 6% less than 2048 (more garbage
+ * collection). A batch waits for nothing: a receiver sends what it has when input pauses.
+ */
+export const DEFAULT_MAX_BATCH = 1024;
+
 /** Thrown by `deliver` when the receiver is stopping while the batch is still not accepted. */
 export class DeliveryAborted extends Error {
   constructor() {

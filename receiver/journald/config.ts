@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { durationMs } from '../helper/config-units';
+import { DEFAULT_MAX_BATCH } from '../helper/delivery';
 
 /** A journal field value: no newline (journalctl takes one match per argument). */
 const matchValue = z.string().min(1).max(256).refine((v) => !/[\n\0]/.test(v), { message: 'must not contain a newline or NUL' });
@@ -53,7 +54,7 @@ export const journaldConfigSchema = z
     /** A record held for a continuation is sent after this much quiet from its writer. */
     force_flush_period: durationMs({ min: 1, max: 3_600_000 }).default(500),
     /** Records per batch handed to the next stage. */
-    max_batch: z.number().int().min(1).max(65_536).default(512),
+    max_batch: z.number().int().min(1).max(65_536).default(DEFAULT_MAX_BATCH),
     /** After journalctl exits, wait this long before starting it again (doubling up to 30s). */
     restart_delay: durationMs({ min: 10, max: 600_000 }).default(1000),
     /** Longest journalctl output line accepted (an entry with `--all` fields); longer ones are counted and skipped. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ConfigIssue } from '../../component/factory';
 import { byteSize, endpoint } from '../helper/config-units';
+import { DEFAULT_MAX_BATCH } from '../helper/delivery';
 
 const DEFAULT_ENDPOINT = '127.0.0.1:5514';
 
@@ -40,7 +41,7 @@ export const syslogConfigSchema = z
     /** Longest message accepted (RFC 5425 asks for at least 2048, 8192 recommended). */
     max_message_size: byteSize({ min: 480, max: 64 << 20 }).default(64 * 1024),
     /** Records per batch handed to the next stage. */
-    max_batch: z.number().int().min(1).max(65_536).default(512),
+    max_batch: z.number().int().min(1).max(65_536).default(DEFAULT_MAX_BATCH),
     /**
      * Records held in memory while the next stage is slow. At this mark TCP connections are
      * paused (senders block) and UDP datagrams are dropped and counted: syslog has no

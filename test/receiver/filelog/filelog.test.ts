@@ -48,7 +48,7 @@ describe('filelog receiver', function () {
       assert.equal(c.fingerprint_size, 1000);
       assert.equal(c.max_log_size, 1 << 20);
       assert.equal(c.encoding, 'utf-8');
-      assert.equal(c.max_batch, 512);
+      assert.equal(c.max_batch, 1024);
       assert.equal(c.multiline.enabled, true);
       assert.equal(filelogReceiverFactory.schema.safeParse({ include: ['/x'], bogus: 1 }).success, false);
       assert.equal(filelogReceiverFactory.schema.safeParse({}).success, false);
