@@ -5,12 +5,15 @@
  * Why side by side: on this VM the CPU time a fixed job takes drifts by ±15% over tens of
  * seconds (the host's load is billed to the VM and no steal time is reported), so two
  * builds measured one after the other differ by the host as much as by their code. Run
- * together, both meet the same host; the two sidecars share CPU 0 (each bench pins its
- * sidecar there), so each figure is lower than a solo run's, but their ratio is steady: the
- * same build against itself came out within 0.5% in every round tried.
+ * together, both meet the same host. Each sidecar gets a CPU of its own, shared only with
+ * the other bench's sink (A's sidecar on CPU 0 and its sink on CPU 1, B the other way round),
+ * and the CPUs swap every round, so neither build keeps the quieter one. Two sidecars on one
+ * CPU would be a different machine: each switch between them costs both caches, which
+ * made per-batch costs look larger than they are alone.
  *
  * Flags: --against DIR (required; a checkout with `npm run build` done and the same
- * corpus generator), --rounds N (default 3), --runs N (per round and build, default 3).
+ * corpus generator, and whose bench knows --cpus), --rounds N (default 3), --runs N (per
+ * round and build, default 3).
  * Prints per round both medians and B/A, where A is DIR and B this checkout.
  */
 import { spawn } from 'node:child_process';
@@ -59,10 +62,10 @@ export function summarize(rounds: readonly RoundResult[]): { median: number; min
 }
 
 /** Runs one checkout's bench (throughput phase only) and returns its median records per CPU-second. */
-function benchOnce(root: string, runs: number, json: string): Promise<number> {
+function benchOnce(root: string, runs: number, cpus: string, json: string): Promise<number> {
   const script = path.join(root, 'dist', 'bench', 'e2e', 'run.js');
   if (!fs.existsSync(script)) return Promise.reject(new Error(`${script} is missing: run npm run build in ${root}`));
-  const args = [script, '--runs', String(runs), '--latency-s', '0', '--memory-passes', '0', '--gzip-runs', '0', '--json', json];
+  const args = [script, '--runs', String(runs), '--latency-s', '0', '--memory-passes', '0', '--gzip-runs', '0', '--cpus', cpus, '--json', json];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -92,8 +95,8 @@ async function main(): Promise<void> {
   try {
     for (let r = 1; r <= args.rounds; r++) {
       const [a, b] = await Promise.all([
-        benchOnce(args.against, args.runs, path.join(tmp, `a-${r}.json`)),
-        benchOnce(ROOT, args.runs, path.join(tmp, `b-${r}.json`)),
+        benchOnce(args.against, args.runs, r % 2 === 1 ? '0,1' : '1,0', path.join(tmp, `a-${r}.json`)),
+        benchOnce(ROOT, args.runs, r % 2 === 1 ? '1,0' : '0,1', path.join(tmp, `b-${r}.json`)),
       ]);
       rounds.push({ a, b });
       process.stdout.write(`  round ${r}: A ${fmt(a)}   B ${fmt(b)}   B/A ${(b / a).toFixed(3)}\n`);

@@ -3,8 +3,8 @@
  * `kata-otel run` process (filelog → kata_parser → otlp exporter with its SQLite queue)
  * sending over loopback to an OTLP/gRPC sink in a separate process (bench/e2e/sink.ts), so
  * the sidecar's CPU time (/proc/<pid>/stat, every thread) is its own. With two or more CPUs
- * and `taskset`, the sidecar is pinned to CPU 0 and the sink to CPU 1: "one core" is
- * literal.
+ * and `taskset`, the sidecar is pinned to CPU 0 and the sink to CPU 1 (`--cpus`): "one
+ * core" is literal.
  *
  * Phases, on the mixed Kata corpus of bench/corpus.ts (200k lines by default):
  *   throughput  a copy of the corpus is moved into the watched folder; timed from the move
@@ -46,7 +46,8 @@
  * (runs with the other setting, default 2; 0 skips), --quick (100k lines, 3 runs, 5 s of
  * latency, 2 memory passes, 1 gzip run), --no-pin, --enforce, --keep (keep the work
  * folder), --json FILE, --profile DIR (a CPU profile of the sidecar, for
- * `node dist/bench/profile-summary.js DIR/*.cpuprofile`).
+ * `node dist/bench/profile-summary.js DIR/*.cpuprofile`), --cpus S,K (the sidecar's and the
+ * sink's CPUs, default 0,1).
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
@@ -85,12 +86,14 @@ interface Args {
   json: string;
   /** --profile DIR: the sidecar runs with --cpu-prof into DIR. */
   profile: string;
+  /** --cpus S,K: the CPUs the sidecar and the sink are pinned to (bench:e2e:compare swaps them). */
+  cpus: [number, number];
 }
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     lines: 200_000, seed: 0x6b617461, runs: 5, latencyS: 10, latencyRate: 2000, memoryPasses: 3,
-    compression: 'none', gzipRuns: 2, pin: true, enforce: false, keep: false, json: path.join(OUT_DIR, 'report.json'), profile: '',
+    compression: 'none', gzipRuns: 2, pin: true, enforce: false, keep: false, json: path.join(OUT_DIR, 'report.json'), profile: '', cpus: [0, 1],
   };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -121,6 +124,12 @@ function parseArgs(argv: string[]): Args {
       case '--keep': a.keep = true; break;
       case '--json': a.json = path.resolve(argv[++i] ?? ''); break;
       case '--profile': a.profile = path.resolve(argv[++i] ?? ''); break;
+      case '--cpus': {
+        const m = /^(\d{1,4}),(\d{1,4})$/.exec(argv[++i] ?? '');
+        if (m === null || m[1] === m[2]) throw new Error('--cpus needs two different CPU numbers, sidecar first: --cpus 0,1');
+        a.cpus = [Number(m[1]), Number(m[2])];
+        break;
+      }
       default: throw new Error(`unknown flag ${f} (see the top of bench/e2e/run.ts)`);
     }
   }
@@ -683,15 +692,17 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-  const canPin = args.pin && os.cpus().length >= 2 && (() => {
+  const [sidecarCpu, sinkCpu] = args.cpus;
+  const pinned = `sidecar pinned to CPU ${sidecarCpu}, sink to CPU ${sinkCpu}`;
+  const canPin = args.pin && os.cpus().length > Math.max(sidecarCpu, sinkCpu) && (() => {
     try {
-      execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
+      execFileSync('taskset', ['-c', `${sidecarCpu},${sinkCpu}`, 'true'], { stdio: 'ignore' });
       return true;
     } catch {
       return false;
     }
   })();
-  log(`kata-otel bench:e2e: ${fmtInt(args.lines)}-line corpus, ${args.runs} runs, compression ${args.compression}, ${canPin ? 'sidecar pinned to CPU 0, sink to CPU 1' : 'not pinned'}`);
+  log(`kata-otel bench:e2e: ${fmtInt(args.lines)}-line corpus, ${args.runs} runs, compression ${args.compression}, ${canPin ? pinned : 'not pinned'}`);
   const corpus = ensureCorpus(args);
   log(corpus.reused ? `  corpus ${path.relative(ROOT, corpus.file)} (reused)` : `  corpus ${path.relative(ROOT, corpus.file)} generated in ${corpus.seconds.toFixed(1)} s`);
 
@@ -699,10 +710,10 @@ async function main(): Promise<number> {
   const watch = path.join(work, 'watch');
   const storage = path.join(work, 'data');
   fs.mkdirSync(watch);
-  const sink = await Sink.start(canPin ? 1 : undefined);
+  const sink = await Sink.start(canPin ? sinkCpu : undefined);
   const config = path.join(work, 'config.yaml');
   fs.writeFileSync(config, sidecarConfig(watch, storage, sink.port, args.compression));
-  let sidecar = await Sidecar.start(config, work, canPin ? 0 : undefined, args.profile);
+  let sidecar = await Sidecar.start(config, work, canPin ? sidecarCpu : undefined, args.profile);
   const ctx: Ctx = { args, corpus: corpus.file, corpusLines: args.lines, work, watch, storage, sink, sidecar, fileSeq: 0 };
   // Interrupted: leave no sidecar or sink behind.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -749,7 +760,7 @@ async function main(): Promise<number> {
       problemsMain = sidecar.problems;
       const otherConfig = path.join(work, `config-${compression}.yaml`);
       fs.writeFileSync(otherConfig, sidecarConfig(watch, storage, sink.port, compression));
-      sidecar = await Sidecar.start(otherConfig, work, canPin ? 0 : undefined);
+      sidecar = await Sidecar.start(otherConfig, work, canPin ? sidecarCpu : undefined);
       ctx.sidecar = sidecar;
       await sink.request('up', 'up');
       const warmup = await throughputRun(ctx, 'warmup');
@@ -782,7 +793,7 @@ async function main(): Promise<number> {
   const env = `Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${os.platform()} ${os.release()}`;
   out.push('', `kata-otel end-to-end benchmark (${env})`);
   out.push(`sidecar: node ${SIDECAR_NODE_FLAGS.join(' ')} dist/cli/main.js run (as the Dockerfile and npm start run it, cli/node-flags.ts)`);
-  out.push(`filelog → kata_parser → otlp (gRPC, ${args.compression}, SQLite queue) → sink on loopback; ${canPin ? 'sidecar pinned to CPU 0, sink to CPU 1' : 'no CPU pinning'}`);
+  out.push(`filelog → kata_parser → otlp (gRPC, ${args.compression}, SQLite queue) → sink on loopback; ${canPin ? `sidecar pinned to CPU ${args.cpus[0]}, sink to CPU ${args.cpus[1]}` : 'no CPU pinning'}`);
   out.push(`corpus: ${fmtInt(args.lines)} mixed Kata lines, ${(corpus.meta.bytes / 1e6).toFixed(1)} MB (bench/corpus.ts, seed ${args.seed})`, '');
   out.push('Throughput (file → sink), median of runs:');
   out.push(`  ${'run'.padEnd(8)} ${'records'.padStart(9)} ${'wall s'.padStart(7)} ${'CPU s'.padStart(7)} ${'usr/sys'.padStart(8)} ${'rec/s wall'.padStart(11)} ${'rec/CPU-s'.padStart(10)} ${'MB/s in'.padStart(8)} ${'peak RSS'.padStart(10)} ${'sink CPU'.padStart(9)} ${'others CPU'.padStart(11)}`);

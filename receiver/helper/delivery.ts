@@ -22,10 +22,12 @@ export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 5000 };
  * Records per batch a receiver hands on by default (`max_batch`). Every batch costs the
  * same fixed work downstream whatever its size: an exporter queue commit and its delete
  * (SQLite rewrites a few 64 KiB metadata pages each time), a gRPC request, a promise
- * chain through the pipeline. From the end-to-end bench (two builds run side by side so
- * the host's noise hits both alike): 1024 records per batch gave 12% more records per
- * CPU-second than 512, 2048 no more than 1024, 4096 6% less than 2048 (more garbage
- * collection). A batch waits for nothing: a receiver sends what it has when input pauses.
+ * chain through the pipeline. From `npm run bench:e2e:compare` (two builds at once, each
+ * sidecar on a CPU of its own): 1024 records per batch gave 3.5–6.4% more records per
+ * CPU-second than 512; 2048 about 3% more than 1024 in two rounds of three; 4096 10% less
+ * than 2048, as a batch in flight (its raw lines and its records) nears the young
+ * generation's 16 MiB and survives into the old one. 1024 keeps well clear of that. A
+ * batch waits for nothing: a receiver sends what it has when input pauses.
  */
 export const DEFAULT_MAX_BATCH = 1024;
 
