@@ -70,5 +70,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "const a=(process.env.KATA_OTEL_TELEMETRY_ADDRESS||'127.0.0.1:8888').replace(/^(0\\.0\\.0\\.0|\\[::\\]|):/,'127.0.0.1:');require('http').get('http://'+a+'/healthz',{timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"]
 
 # V8 heap settings for the sidecar: why in cli/node-flags.ts (a test keeps them equal).
-ENTRYPOINT ["node", "--max-semi-space-size=32", "--initial-old-space-size=128", "/app/dist/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=32", "--initial-old-space-size=128", "--no-allocation-site-pretenuring", "/app/dist/cli/main.js"]
 CMD ["run", "--config", "/etc/kata-otel/config.yaml"]
