@@ -24,10 +24,11 @@ export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 5000 };
  * (SQLite rewrites a few 64 KiB metadata pages each time), a gRPC request, a promise
  * chain through the pipeline. From `npm run bench:e2e:compare` (two builds at once, each
  * sidecar on a CPU of its own): 1024 records per batch gave 3.5–6.4% more records per
- * CPU-second than 512; 2048 about 3% more than 1024 in two rounds of three; 4096 10% less
- * than 2048, as a batch in flight (its raw lines and its records) nears the young
- * generation's 16 MiB and survives into the old one. 1024 keeps well clear of that. A
- * batch waits for nothing: a receiver sends what it has when input pauses.
+ * CPU-second than 512 (Node 20); 2048 about 3% more than 1024 in two rounds of three;
+ * 4096 10% less than 2048 (these with a 16 MiB young generation: a batch in flight, its raw
+ * lines and its records, then takes a good part of it, and more of it survives each
+ * scavenge). 1024 keeps well clear of that. A batch waits for nothing: a receiver sends
+ * what it has when input pauses.
  */
 export const DEFAULT_MAX_BATCH = 1024;
 
