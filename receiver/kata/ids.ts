@@ -3,7 +3,7 @@
  * Field-based ids (sandbox=, cid, ...) are mapped in fields.ts; this covers the rest.
  */
 import type { Draft } from './draft';
-import { getAttr, hasAttr, setAttr } from './draft';
+import { getAttr, hasAttr, setAttr, setAttrOnce } from './draft';
 import { K } from './keys';
 
 // Ids are bounded so a hostile line cannot make the scan quadratic.
@@ -55,6 +55,21 @@ export function extractIdsFromText(text: string, d: Draft): void {
       if (m !== null) setAttr(d, K.CONTAINER_ID, m[1]!);
     }
   }
+}
+
+// The agent's `info!(sl(), "do_exec_process cid: {} eid: {}", cid, exec_id)` (src/agent/src/rpc.rs):
+// the one record of an exec (`kubectl exec`, an exec probe) that names both ids.
+const EXEC_PROCESS = /^do_exec_process cid: ([\w.-]{1,128}) eid: ([\w.-]{1,128})$/;
+
+/**
+ * container.id and kata.exec.id from the agent's message for an ExecProcess request; a
+ * field of the record (`cid`, `eid`) has set them first when there was one.
+ */
+export function extractExecIds(message: string, d: Draft): void {
+  const m = EXEC_PROCESS.exec(message);
+  if (m === null) return;
+  setAttrOnce(d, K.CONTAINER_ID, m[1]!);
+  setAttrOnce(d, K.EXEC_ID, m[2]!);
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;

@@ -10,7 +10,7 @@ import type { ParseContext } from './context';
 import type { Draft } from './draft';
 import { addAttr, finishDraft, getAttr, hasAttr, markDamaged, newAttributes, newDraft, setAttr, setSeverity } from './draft';
 import type { Entry } from './recombine';
-import { extractIdsFromText } from './ids';
+import { extractExecIds, extractIdsFromText } from './ids';
 import { K } from './keys';
 import type { Component } from './keys';
 import { startsLikeLogfmt } from './logfmt';
@@ -371,6 +371,7 @@ export class KataParser {
       if (p.msgid !== '') setAttr(d, K.SYSLOG_MSGID, p.msgid);
       if (p.structuredData !== '') setAttr(d, K.SYSLOG_STRUCTURED_DATA, p.structuredData);
       extractIdsFromText(entry.text, d);
+      if (record.body.startsWith('do_exec_process ')) extractExecIds(record.body, d);
       if (d.status === 'failed') {
         // Nothing usable was recognised: the raw text is the record, from no known emitter.
         record.body = entry.raw.join('\n');

@@ -112,8 +112,9 @@ export const ATTR_KATA_CONSOLE_URL = 'kata.console.url' as const;
  * Identifier of the exec'd process inside a container (`kubectl exec`, probes), as the emitter
  * wrote it.
  *
- * Read from `exec-id`, `exec_id` or the agent's `eid`. For a container's main process the agent
- * reports the container id here.
+ * Read from `exec-id`, `exec_id` or the agent's `eid`, and from the agent's message
+ * `do_exec_process cid: <container> eid: <exec>`. For a container's main process the agent reports
+ * the container id here.
  *
  * Type: `string`. Stability: development. Group: `registry.kata`.
  * @example 81c0385fa4ce7f339beae10dc4956b5e0ca97be1c1e46281e6bbfae6d790b8d8

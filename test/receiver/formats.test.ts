@@ -403,3 +403,27 @@ describe('formats: guest console text (guide 4.1)', () => {
     assert.equal(A(r, 'kata.field.thread'), 'vmm');
   });
 });
+
+describe('formats: agent ExecProcess requests (built from the format string in kata-containers src/agent/src/rpc.rs)', () => {
+  const CID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
+  const SANDBOX = 'c90911662a752d347eabcf6f73e896cc3df3ceb6b6dcc05317f5596dc2450e26';
+  const EID = '0e9f2c7a-5b1d-4f4e-9a3c-2d6b8e1f7a90';
+
+  it('reads container.id and kata.exec.id from "do_exec_process cid: … eid: …" relayed by runtime-rs', () => {
+    const inner = `{\\"msg\\":\\"do_exec_process cid: ${CID} eid: ${EID}\\",\\"level\\":\\"INFO\\",\\"ts\\":\\"2025-11-20T05:59:59.994056614Z\\",\\"subsystem\\":\\"rpc\\",\\"pid\\":\\"213\\",\\"source\\":\\"agent\\",\\"version\\":\\"0.1.0\\",\\"name\\":\\"kata-agent\\"}`;
+    const r = one(`Nov 20 06:00:00 node1 containerd[2038]: {"msg":"${inner}","level":"INFO","ts":"2025-11-20T06:00:00Z","name":"kata-runtime","version":"0.1.0","source":"${SANDBOX}","subsystem":"agent","pid":"3521991"}`);
+    assert.equal(r.body, `do_exec_process cid: ${CID} eid: ${EID}`);
+    assert.equal(A(r, 'kata.component'), 'agent');
+    assert.equal(A(r, 'container.id'), CID);
+    assert.equal(A(r, 'kata.exec.id'), EID);
+    assert.equal(A(r, 'kata.sandbox.id'), SANDBOX);
+  });
+
+  it('keeps ids the record\'s own fields gave, and reads nothing from other messages', () => {
+    const own = one(`{"msg":"do_exec_process cid: ${CID} eid: ${EID}","level":"INFO","ts":"2025-11-20T05:59:59.994056614Z","cid":"other","eid":"probe-1","source":"agent","name":"kata-agent","pid":"213"}`);
+    assert.equal(A(own, 'container.id'), 'other');
+    assert.equal(A(own, 'kata.exec.id'), 'probe-1');
+    const not = one(`{"msg":"do_exec_process failed: cid: ${CID}","level":"INFO","ts":"2025-11-20T05:59:59.994056614Z","source":"agent","name":"kata-agent","pid":"213"}`);
+    assert.equal(A(not, 'kata.exec.id'), undefined);
+  });
+});
