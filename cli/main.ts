@@ -19,11 +19,9 @@ import { HELP, packageVersion, USAGE, UsageError } from './usage';
 // Each command loads its own modules when it runs: `run` pulls in every component (gRPC,
 // HTTP, SQLite), which made `kata-otel parse` of a few lines spend 40% of its 0.3 s loading
 // code it never used.
-/* eslint-disable @typescript-eslint/no-require-imports */
 const parseCommandModule = (): typeof ParseCommand => require('./parse-command') as typeof ParseCommand;
 const rulesCommandModule = (): typeof RulesCommand => require('./rules-command') as typeof RulesCommand;
 const runCommandModule = (): typeof RunCommand => require('./run-command') as typeof RunCommand;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 

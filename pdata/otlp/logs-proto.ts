@@ -571,11 +571,11 @@ function varintBytes(n: number): Buffer {
 }
 
 // ---- output buffers ---------------------------------------------------------------------
-// A batch's request (~350 KiB for 512 records) lives until it is delivered: the exporter
-// queue commits it to SQLite and keeps it in memory for the sender. Allocating a fresh one
-// each time costs page faults on new memory and, as external memory, pushes V8 into extra
-// full collections; so big outputs come from slabs that the queue hands back
-// (releasePayload) once it is done with them.
+// A batch's request (~700 KiB for the receivers' 1024 records) lives until it is
+// delivered: the exporter queue commits it to SQLite and keeps it in memory for the
+// sender. Allocating a fresh one each time costs page faults on new memory and, as
+// external memory, pushes V8 into extra full collections; so big outputs come from slabs
+// that the queue hands back (releasePayload) once it is done with them.
 
 /** Outputs below this come from Buffer's pool as usual; slabs are for batch-sized ones. */
 const SLAB_MIN_PAYLOAD = 64 * 1024;
@@ -600,8 +600,9 @@ function outputBuffer(n: number): Buffer {
 
 /**
  * Gives back a buffer `encode` returned, once nothing references it any more (the queue
- * delivered it or holds it only in SQLite). Only for callers that know that: the buffer is written over by a
- * later batch. Buffers not from a slab, or given back twice, are ignored.
+ * delivered it or holds it only in SQLite). Only for callers that know that: the buffer
+ * is written over by a later batch. Buffers not from a slab, or given back twice, are
+ * ignored.
  */
 export function releasePayload(payload: Uint8Array): void {
   const ab = payload.buffer;
